@@ -1,0 +1,25 @@
+"""massengage: agent-based simulation of mass-engagement cascades and institutional legitimacy.
+
+Citizens, activists and an institution are Mesa agents on a networkx social graph; their state
+lives in numpy arrays so that large populations step fast. See DESIGN.md and the README.
+
+>>> import sim
+>>> result = sim.run("scenarios/baseline.yaml")      # doctest: +SKIP
+>>> result.summary["legitimacy_end"]                  # doctest: +SKIP
+"""
+
+from sim.model import EngagementModel, Engine
+from sim.runner import RunResult, run
+from sim.scenario import Scenario, ScenarioError, load_scenario
+
+__all__ = [
+    "EngagementModel",
+    "Engine",
+    "RunResult",
+    "Scenario",
+    "ScenarioError",
+    "load_scenario",
+    "run",
+]
+
+__version__ = "0.1.0"

@@ -1,0 +1,504 @@
+"""The engagement model: a Mesa model whose state lives in numpy arrays.
+
+One step (DESIGN.md section 3) is two synchronous half-steps:
+
+1. the **citizens' move** — sparks, social signal, grievance, joining and escalating, leaving —
+   reads the state at t and writes every citizen's channel at t+1;
+2. the **institution's move** — it sees the signal of the new engagement and applies its policy —
+   together with optional trust diffusion, reads trust at t and writes trust at t+1.
+
+The vectorized engine does each half-step with a few array operations and one sparse product over
+the CSR adjacency; the agents engine does the same citizen by citizen (:mod:`sim.agents`).
+Random numbers are drawn by the model, per step, as arrays, in a fixed order (sparks, fatigue,
+then the response tie-breaks), so both engines see the same draws.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cached_property
+from typing import Any
+
+import mesa
+from mesa.agentset import AgentSet
+import networkx as nx
+import numpy as np
+import scipy.sparse as sp
+
+from sim import networks, population, rules
+from sim.agents import Activist, Citizen, Institution
+from sim.scenario import (
+    Action,
+    Broadcast,
+    Concede,
+    GraphFile,
+    Ignore,
+    Respond,
+    Scenario,
+    SeedKind,
+    Suppress,
+)
+
+__all__ = ["EngagementModel", "Engine", "StepDraws"]
+
+
+class Engine(StrEnum):
+    """How a step is computed: whole arrays at once, or agent by agent (the reference)."""
+
+    VECTORIZED = "vectorized"
+    AGENTS = "agents"
+
+
+@dataclass(frozen=True)
+class StepDraws:
+    """Random numbers for one citizens' move, drawn once and read by either engine."""
+
+    sparked: np.ndarray | None  # bool mask of citizens hit by an outside incident
+    fatigue: np.ndarray | None  # uniform draw per citizen, compared with `fatigue`
+
+
+class EngagementModel(mesa.Model):
+    """Citizens, activists and an institution on a social graph (DESIGN.md sections 2-3).
+
+    Parameters
+    ----------
+    scenario
+        A validated :class:`sim.scenario.Scenario`.
+    seed
+        Seed of the run's one ``numpy.random.Generator``; the scenario's ``seed`` when None.
+        Every random choice (the graph included) comes from it.
+    engine
+        ``"vectorized"`` (default) or ``"agents"``.
+    graph
+        A ready graph with nodes ``0..n-1`` to use instead of generating one (the scenario's
+        network section is then ignored, except ``kind: file`` which is always read).
+
+    Notes
+    -----
+    Parameters a teacher or planner may change while the model runs are plain attributes:
+    ``channel_costs``, ``grievance_weight``, ``fatigue``, ``spark_rate``, ``trust_diffusion``,
+    ``organising``, ``institution.policy``, ``institution.attention``.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        *,
+        seed: int | None = None,
+        engine: Engine | str = Engine.VECTORIZED,
+        graph: nx.Graph | None = None,
+    ) -> None:
+        seed = scenario.seed if seed is None else int(seed)
+        super().__init__(rng=seed)
+        self.spec = scenario
+        self.seed_value = seed
+        self.engine = Engine(engine)
+        rng = self.rng
+
+        # Graph: generated from the run's generator, or read from a file.
+        self.node_labels: list[Any] | None = None
+        if graph is None:
+            graph, self.node_labels = _make_graph(scenario, rng)
+        self.adjacency: sp.csr_array = networks.adjacency(graph)
+        self.n = int(self.adjacency.shape[0])
+        self.degree = networks.degrees(self.adjacency)
+        self._graph = graph
+
+        # Live parameters (changeable while the model runs).
+        self.channel_names = scenario.channel_names
+        self.n_channels = len(scenario.channels)
+        self.channel_costs = np.array([c.cost for c in scenario.channels], dtype=float)
+        self.channel_weights = np.array([c.weight for c in scenario.channels], dtype=float)
+        self.channel_online = np.array([c.online for c in scenario.channels], dtype=bool)
+        self.grievance_weight = scenario.citizens.grievance_weight
+        self.fatigue = scenario.dynamics.fatigue
+        self.satisfied_below = scenario.dynamics.satisfied_below
+        self.spark_rate = scenario.sparks.rate
+        self.trust_diffusion = scenario.trust.diffusion
+        self.organising = scenario.activists.organising
+        self.max_discount = scenario.activists.max_discount
+
+        # Set-up draws, in a fixed order: activists, thresholds, hardship, trust, access,
+        # audience.
+        act = scenario.activists
+        n_activists = int(round(act.share * self.n))
+        activists = networks.choose_nodes(
+            act.placement.value, n_activists, self.adjacency, rng, graph=graph
+        )
+        self.is_activist = np.zeros(self.n, dtype=bool)
+        self.is_activist[activists] = True
+        self.influence = np.where(self.is_activist, act.influence, 1.0)
+        cit = scenario.citizens
+        self.threshold = population.sample(cit.threshold, self.n, rng, self.degree)
+        self.hardship = population.sample(cit.hardship, self.n, rng, self.degree)
+        self.trust = population.sample(cit.trust, self.n, rng, self.degree)
+        self.online = population.exact_share(scenario.population.online_share, self.n, rng)
+        self.in_audience = population.exact_share(scenario.institution.audience, self.n, rng)
+
+        # Dynamic state.
+        self.channel = np.zeros(self.n, dtype=np.int16)
+        self.steps_engaged = np.zeros(self.n, dtype=np.int32)
+        self.answered = np.zeros(self.n, dtype=bool)
+        self.ever_engaged = np.zeros(self.n, dtype=bool)
+        self.next_channel = self.channel
+        self.next_trust = self.trust
+        self.neighbour_weight = self.adjacency @ self.influence
+        self.joined_last_step = 0
+        self.changed_last_step = True
+
+        # Agents: thin views over the arrays.
+        self.citizen_list: list[Citizen] = [
+            (Activist if self.is_activist[i] else Citizen)(self, i) for i in range(self.n)
+        ]
+        self.citizens = AgentSet(self.citizen_list, random=self.random)
+        self.institution = Institution(
+            self, scenario.institution.attention, list(scenario.institution.policy)
+        )
+        self.datacollector = mesa.DataCollector(model_reporters=self._reporters())
+        self._counts = np.zeros(self.n_channels + 1, dtype=np.int64)
+        self._counts[0] = self.n
+
+    # --- derived quantities --------------------------------------------------------------
+
+    @property
+    def cheapest_open(self) -> np.ndarray:
+        """Cheapest channel each citizen can use (1-based; 0 when none is open to them)."""
+        return self._cheapest_open
+
+    @cached_property
+    def _cheapest_open(self) -> np.ndarray:
+        first_any = 1 if self.n_channels else 0
+        offline_channels = np.flatnonzero(~self.channel_online)
+        first_offline = int(offline_channels[0]) + 1 if offline_channels.size else 0
+        return np.where(self.online, first_any, first_offline).astype(np.int16)
+
+    @cached_property
+    def neighbour_lists(self) -> list[list[int]]:
+        """Neighbours of each citizen in adjacency order (used by the agents engine)."""
+        indptr, indices = self.adjacency.indptr, self.adjacency.indices
+        flat = indices.tolist()
+        return [flat[indptr[i] : indptr[i + 1]] for i in range(self.n)]
+
+    @property
+    def organising_active(self) -> bool:
+        return self.organising > 0 and bool(self.is_activist.any())
+
+    @property
+    def cost_multiplier(self) -> float:
+        """m(t): 1 + severity while a crackdown is in force, else 1."""
+        inst = self.institution
+        return 1.0 + inst.crackdown_severity if inst.crackdown_left > 0 else 1.0
+
+    @property
+    def engaged_count(self) -> int:
+        return int(self.n - self._counts[0])
+
+    @property
+    def engaged_share(self) -> float:
+        return self.engaged_count / self.n
+
+    def engaged_share_by_channel(self) -> dict[str, float]:
+        return {
+            name: float(self._counts[k + 1]) / self.n for k, name in enumerate(self.channel_names)
+        }
+
+    @property
+    def legitimacy(self) -> float:
+        """L: mean trust of citizens."""
+        return float(np.mean(self.trust))
+
+    @property
+    def mean_grievance(self) -> float:
+        return float(np.mean(rules.grievance(self.hardship, self.trust)))
+
+    @property
+    def graph(self) -> nx.Graph:
+        return self._graph
+
+    def _reporters(self) -> dict[str, Any]:
+        reporters: dict[str, Any] = {
+            "step": lambda m: m.steps,
+            "engaged": lambda m: m.engaged_share,
+        }
+        for k, name in enumerate(self.channel_names):
+            reporters[f"engaged_{name}"] = lambda m, k=k: float(m._counts[k + 1]) / m.n
+        reporters |= {
+            "joined": lambda m: m.joined_last_step,
+            "signal": lambda m: m.institution.signal,
+            "legitimacy": lambda m: m.legitimacy,
+            "mean_grievance": lambda m: m.mean_grievance,
+            "responses": lambda m: m.institution.responses_last_step,
+            "cost_multiplier": lambda m: m.cost_multiplier,
+        }
+        return reporters
+
+    # --- engagement from outside ---------------------------------------------------------
+
+    def engage(self, citizens: np.ndarray | list[int], channel: int | None = None) -> int:
+        """Engage ``citizens`` now through ``channel`` (1-based) or their cheapest open one.
+
+        Used for seeding a campaign and for the sparks of avalanche mode; a citizen never moves
+        down, and one who cannot use the channel is left out. Returns how many joined.
+        """
+        idx = np.asarray(citizens, dtype=np.int64)
+        if channel is None:
+            target = self.cheapest_open[idx]
+        else:
+            usable = self.online[idx] | ~self.channel_online[channel - 1]
+            target = np.where(usable, channel, 0).astype(np.int16)
+        before = self.channel[idx].copy()
+        self.channel[idx] = np.maximum(before, target)
+        self.ever_engaged[idx] |= self.channel[idx] > 0
+        self._recount()
+        return int(np.count_nonzero(self.channel[idx] > before))
+
+    def spark(self, citizen: int | None = None) -> int | None:
+        """An outside incident engages one citizen (random if None) through the cheapest channel.
+
+        Returns the citizen sparked, or None when nobody can use any channel.
+        """
+        if citizen is None:
+            eligible = np.flatnonzero(self.cheapest_open > 0)
+            if eligible.size == 0:
+                return None
+            citizen = int(eligible[self.rng.integers(eligible.size)])
+        self.engage([citizen])
+        return citizen
+
+    def disengage_all(self) -> None:
+        """Everyone stops engaging (trust and hardship persist): between two incidents."""
+        self.channel[:] = 0
+        self.steps_engaged[:] = 0
+        self.answered[:] = False
+        self._recount()
+
+    def seed_campaign(self) -> np.ndarray:
+        """Engage the scenario's seeds (``seeding``); returns their indices."""
+        seeding = self.spec.seeding
+        if seeding.share is not None:
+            count = int(round(seeding.share * self.n))
+        elif seeding.count is not None:
+            count = seeding.count
+        else:
+            count = int(self.is_activist.sum()) if seeding.kind is SeedKind.ACTIVISTS else 1
+        if seeding.kind is SeedKind.ACTIVISTS:
+            pool = np.flatnonzero(self.is_activist)
+            count = min(count, pool.size)
+            seeds = np.sort(self.rng.permutation(pool)[:count])
+        else:
+            seeds = networks.choose_nodes(
+                seeding.kind.value, count, self.adjacency, self.rng, graph=self._graph
+            )
+        channel = None
+        if seeding.channel is not None:
+            channel = self.channel_names.index(seeding.channel) + 1
+        self.engage(seeds, channel)
+        return seeds
+
+    # --- randomness ----------------------------------------------------------------------
+
+    def draw_step(self) -> StepDraws:
+        """Draw the citizens' move randomness: sparks (Poisson), then fatigue."""
+        sparked = None
+        if self.spark_rate > 0:
+            k = min(int(self.rng.poisson(self.spark_rate)), self.n)
+            if k:
+                sparked = np.zeros(self.n, dtype=bool)
+                sparked[self.rng.choice(self.n, size=k, replace=False)] = True
+        fatigue = self.rng.random(self.n) if self.fatigue > 0 else None
+        return StepDraws(sparked=sparked, fatigue=fatigue)
+
+    def draw_tiebreak(self, size: int) -> np.ndarray:
+        """Uniform keys breaking ties among respond candidates (in citizen index order)."""
+        return self.rng.random(size)
+
+    # --- the step ------------------------------------------------------------------------
+
+    def step(self) -> None:
+        """One synchronous step: citizens' move, institution's move, data collection."""
+        draws = self.draw_step()
+        if self.engine is Engine.VECTORIZED:
+            new_channel = citizens_move(self, draws)
+            self._commit_channel(new_channel)
+            delta = institution_move(self)
+            new_trust = next_trust(self, delta)
+        else:
+            self.next_channel = self.channel.copy()
+            self.citizens.do("decide", draws)
+            self._commit_channel(self.next_channel)
+            delta = self.institution.act()
+            self.next_trust = self.trust.copy()
+            self.citizens.do("update_trust", delta)
+            new_trust = self.next_trust
+        self._commit_trust(new_trust)
+        self.datacollector.collect(self)
+
+    def _commit_channel(self, new_channel: np.ndarray) -> None:
+        old = self.channel
+        self.joined_last_step = int(np.count_nonzero(new_channel > old))
+        changed = bool(np.any(new_channel != old))
+        engaged = new_channel > 0
+        self.steps_engaged = np.where(engaged, self.steps_engaged + 1, 0).astype(np.int32)
+        self.answered &= engaged
+        self.ever_engaged |= engaged
+        self.channel = new_channel.astype(np.int16, copy=False)
+        self._recount()
+        # The crackdown clock runs on citizens' moves: this one was made under it.
+        if self.institution.crackdown_left > 0:
+            self.institution.crackdown_left -= 1
+        self._channel_changed = changed
+        self._conceded_before = self.institution.conceded
+
+    def _commit_trust(self, new_trust: np.ndarray) -> None:
+        trust_changed = not np.array_equal(new_trust, self.trust)
+        self.trust = new_trust
+        hardship_changed = self.institution.conceded != self._conceded_before
+        self.changed_last_step = self._channel_changed or trust_changed or hardship_changed
+
+    def _recount(self) -> None:
+        self._counts = np.bincount(self.channel, minlength=self.n_channels + 1)
+
+    @property
+    def quiescent(self) -> bool:
+        """Nothing changed in the last step and nothing will change by itself."""
+        return (
+            not self.changed_last_step
+            and self.spark_rate == 0
+            and self.institution.crackdown_left == 0
+        )
+
+
+# ------------------------------------------------------------------------------------------------
+# The vectorized engine: the same rules over whole arrays.
+
+
+def citizens_move(model: EngagementModel, draws: StepDraws) -> np.ndarray:
+    """Channels at t+1 for everyone (rules 1-5), from the state at t."""
+    m = model
+    channel = m.channel
+    engaged = channel > 0
+    engaged_influence = m.influence * engaged
+    if m.organising_active:
+        stacked = np.column_stack([engaged_influence, (m.is_activist & engaged).astype(float)])
+        sums = m.adjacency @ stacked
+        engaged_weight, engaged_activists = sums[:, 0], sums[:, 1]
+        discount = rules.organising_discount(engaged_activists, m.organising, m.max_discount)
+    else:
+        engaged_weight = m.adjacency @ engaged_influence
+        discount = 0.0
+    signal = rules.social_signal(engaged_weight, m.neighbour_weight)
+    grievance = rules.grievance(m.hardship, m.trust)
+    drive = rules.drive(signal, grievance, m.grievance_weight)
+    multiplier = m.cost_multiplier
+    target = np.zeros(m.n, dtype=np.int16)
+    for k in range(1, m.n_channels + 1):
+        cost = rules.effective_cost(m.channel_costs[k - 1], multiplier, discount)
+        ok = rules.willing(drive, m.threshold, cost)
+        if m.channel_online[k - 1]:
+            ok &= m.online
+        target[ok] = k
+    new = np.maximum(channel, target)
+    if draws.sparked is not None:
+        new = np.maximum(new, np.where(draws.sparked, m.cheapest_open, 0).astype(np.int16))
+    if draws.fatigue is not None or m.institution.conceded:
+        fatigue_draw = draws.fatigue if draws.fatigue is not None else 1.0
+        leaving = rules.leaves(
+            engaged, fatigue_draw, m.fatigue, m.institution.conceded, grievance, m.satisfied_below
+        )
+        new[leaving] = 0
+    return new
+
+
+def institution_move(model: EngagementModel) -> np.ndarray:
+    """The institution sees the new engagement and acts: returns each citizen's trust change."""
+    m = model
+    inst = m.institution
+    inst.observe(rules.institution_signal(m._counts[1:], m.channel_weights, m.n))
+    delta = np.zeros(m.n)
+    if not inst.policy:
+        return delta
+    trust = m.trust
+    engaged = m.channel > 0
+    audience = m.in_audience
+    for action in inst.policy:
+        match action:
+            case Ignore(unheard=unheard) if inst.active:
+                inst.last_actions.append(Action.IGNORE)
+                unanswered = engaged & audience & ~m.answered
+                delta = delta + np.where(unanswered, rules.unheard_loss(trust, unheard), 0.0)
+            case Broadcast(persuasion=persuasion, backlash=backlash) if inst.active:
+                inst.last_actions.append(Action.BROADCAST)
+                gain = rules.persuasion_gain(trust, persuasion)
+                delta = delta + np.where(audience & ~engaged, gain, 0.0)
+                delta = delta + np.where(audience & engaged, rules.backlash_loss(trust, backlash), 0.0)
+            case Respond() if inst.active:
+                inst.last_actions.append(Action.RESPOND)
+                delta = _respond(m, action, engaged, delta)
+            case Concede(relief=relief):
+                if inst.concede_now(action):
+                    inst.last_actions.append(Action.CONCEDE)
+                    m.hardship = rules.relieved_hardship(m.hardship, relief)
+            case Suppress(backlash=backlash, observed_backlash=observed):
+                if inst.start_crackdown(action):
+                    inst.last_actions.append(Action.SUPPRESS)
+                    observers = (m.adjacency @ engaged.astype(float)) > 0
+                    delta = delta + np.where(
+                        engaged & audience, rules.backlash_loss(trust, backlash), 0.0
+                    )
+                    delta = delta + np.where(
+                        observers & audience, rules.backlash_loss(trust, observed), 0.0
+                    )
+    return delta
+
+
+def _respond(m: EngagementModel, action: Respond, engaged: np.ndarray, delta: np.ndarray) -> np.ndarray:
+    inst = m.institution
+    trust = m.trust
+    candidate_mask = engaged & m.in_audience & ~m.answered
+    candidates = np.flatnonzero(candidate_mask)
+    capacity = rules.response_capacity(action.capacity, m.n)
+    chosen = candidates[:0]
+    if candidates.size and capacity:
+        keys = m.draw_tiebreak(candidates.size)
+        weight = m.channel_weights[m.channel[candidates] - 1]
+        order = np.lexsort((candidates, keys, -weight))
+        chosen = candidates[order[:capacity]]
+    answered_now = np.zeros(m.n, dtype=bool)
+    answered_now[chosen] = True
+    delta = delta + np.where(answered_now, rules.answer_gain(trust, action.reward), 0.0)
+    if chosen.size:
+        observers = (m.adjacency @ answered_now.astype(float)) > 0
+        delta = delta + np.where(observers, rules.answer_gain(trust, action.observed), 0.0)
+    if action.unheard is not None:
+        unanswered = candidate_mask & ~answered_now
+        delta = delta + np.where(unanswered, rules.unheard_loss(trust, action.unheard), 0.0)
+    m.answered |= answered_now
+    inst.responses += int(chosen.size)
+    inst.responses_last_step += int(chosen.size)
+    return delta
+
+
+def next_trust(model: EngagementModel, institution_delta: np.ndarray) -> np.ndarray:
+    """Trust at t+1: the institution's effect plus trust diffusion, clipped to [0, 1]."""
+    m = model
+    new = m.trust + institution_delta
+    if m.trust_diffusion > 0:
+        total = m.adjacency @ m.trust
+        mean = np.divide(total, m.degree, out=m.trust.copy(), where=m.degree > 0)
+        new = new + rules.diffused_trust_change(m.trust, mean, m.trust_diffusion)
+    return rules.clip_unit(new)
+
+
+def _make_graph(scenario: Scenario, rng: np.random.Generator) -> tuple[nx.Graph, list | None]:
+    net = scenario.network
+    if isinstance(net, GraphFile):
+        from pathlib import Path
+
+        path = Path(net.path)
+        if not path.is_absolute() and scenario.source is not None:
+            path = Path(scenario.source).parent / path
+        graph, labels = networks.read_graph(path, net.format)
+        return graph, labels
+    params = net.model_dump(exclude={"kind"})
+    return networks.generate_graph(net.kind, scenario.population.size, rng, **params), None
