@@ -81,7 +81,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def describe(result, engine: str, seconds: float) -> str:  # noqa: ANN001 - RunResult
+def describe(result, engine: str, seconds: float) -> str:
     """A short human summary of a run."""
     s = result.summary
     scenario = result.scenario

@@ -21,10 +21,10 @@ from functools import cached_property
 from typing import Any
 
 import mesa
-from mesa.agentset import AgentSet
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
+from mesa.agentset import AgentSet
 
 from sim import networks, population, rules
 from sim.agents import Activist, Citizen, Institution
@@ -122,7 +122,7 @@ class EngagementModel(mesa.Model):
         # Set-up draws, in a fixed order: activists, thresholds, hardship, trust, access,
         # audience.
         act = scenario.activists
-        n_activists = int(round(act.share * self.n))
+        n_activists = round(act.share * self.n)
         activists = networks.choose_nodes(
             act.placement.value, n_activists, self.adjacency, rng, graph=graph
         )
@@ -277,7 +277,7 @@ class EngagementModel(mesa.Model):
         """Engage the scenario's seeds (``seeding``); returns their indices."""
         seeding = self.spec.seeding
         if seeding.share is not None:
-            count = int(round(seeding.share * self.n))
+            count = round(seeding.share * self.n)
         elif seeding.count is not None:
             count = seeding.count
         else:
@@ -431,7 +431,9 @@ def institution_move(model: EngagementModel) -> np.ndarray:
                 inst.last_actions.append(Action.BROADCAST)
                 gain = rules.persuasion_gain(trust, persuasion)
                 delta = delta + np.where(audience & ~engaged, gain, 0.0)
-                delta = delta + np.where(audience & engaged, rules.backlash_loss(trust, backlash), 0.0)
+                delta = delta + np.where(
+                    audience & engaged, rules.backlash_loss(trust, backlash), 0.0
+                )
             case Respond() if inst.active:
                 inst.last_actions.append(Action.RESPOND)
                 delta = _respond(m, action, engaged, delta)
@@ -452,7 +454,9 @@ def institution_move(model: EngagementModel) -> np.ndarray:
     return delta
 
 
-def _respond(m: EngagementModel, action: Respond, engaged: np.ndarray, delta: np.ndarray) -> np.ndarray:
+def _respond(
+    m: EngagementModel, action: Respond, engaged: np.ndarray, delta: np.ndarray
+) -> np.ndarray:
     inst = m.institution
     trust = m.trust
     candidate_mask = engaged & m.in_audience & ~m.answered

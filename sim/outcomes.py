@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -133,7 +132,3 @@ def _share(flag: np.ndarray, group: np.ndarray) -> float | None:
     if count == 0:
         return None
     return float(np.count_nonzero(flag & group) / count)
-
-
-def is_nan(value: Any) -> bool:
-    return isinstance(value, float) and math.isnan(value)

@@ -59,7 +59,7 @@ def sample(
 
 def exact_share(share: float, n: int, rng: np.random.Generator) -> np.ndarray:
     """Boolean mask with exactly ``round(share * n)`` citizens chosen at random."""
-    count = int(round(share * n))
+    count = round(share * n)
     mask = np.zeros(n, dtype=bool)
     if count >= n:
         mask[:] = True

@@ -28,11 +28,9 @@ Epstein, J. M. (2002). Modeling civil violence: an agent-based computational app
 
 from __future__ import annotations
 
-from typing import TypeVar
-
 import numpy as np
 
-Num = TypeVar("Num", float, np.ndarray)
+type Num = float | np.ndarray
 
 
 def social_signal(engaged_weight: Num, neighbour_weight: Num) -> Num:

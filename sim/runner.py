@@ -152,8 +152,19 @@ def run_avalanches(model: EngagementModel) -> RunResult:
 
 
 _AVALANCHE_COLUMNS = [
-    "avalanche", "spark", "start_step", "duration", "size", "size_share", "peak_engaged",
-    "peak_signal", "global_cascade", "responses", "actions", "conceded", "legitimacy_after",
+    "avalanche",
+    "spark",
+    "start_step",
+    "duration",
+    "size",
+    "size_share",
+    "peak_engaged",
+    "peak_signal",
+    "global_cascade",
+    "responses",
+    "actions",
+    "conceded",
+    "legitimacy_after",
 ]
 
 

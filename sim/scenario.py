@@ -13,6 +13,7 @@ file, the key path and what was expected::
 from __future__ import annotations
 
 import copy
+import itertools
 import re
 from collections.abc import Mapping, Sequence
 from enum import StrEnum
@@ -89,7 +90,8 @@ class Uniform(Section):
     def _ordered(self) -> Self:
         if self.high < self.low:
             raise PydanticCustomError(
-                "range", "high must be >= low, got low={low}, high={high}",
+                "range",
+                "high must be >= low, got low={low}, high={high}",
                 {"low": self.low, "high": self.high},
             )
         return self
@@ -99,8 +101,8 @@ class Normal(Section):
     """Normal with mean and standard deviation, clipped to [0, 1]."""
 
     dist: Literal["normal"]
-    mean: float = 0.25
-    sd: NonNegative = 0.1
+    mean: float = 0.22
+    sd: NonNegative = 0.04
 
 
 class Beta(Section):
@@ -179,7 +181,7 @@ Network = Annotated[
 
 class Citizens(Section):
     threshold: Distribution = Field(
-        default_factory=lambda: Normal(dist="normal", mean=0.25, sd=0.1),
+        default_factory=lambda: Normal(dist="normal", mean=0.22, sd=0.04),
         description="Threshold θ: social signal needed to engage (Granovetter 1978).",
     )
     hardship: Distribution = Field(
@@ -190,7 +192,7 @@ class Citizens(Section):
         default_factory=lambda: Beta(dist="beta", a=5.0, b=3.0),
         description="Trust T in the institution; legitimacy L is its mean.",
     )
-    grievance_weight: NonNegative = Field(0.5, description="γ: weight of grievance H(1-T).")
+    grievance_weight: NonNegative = Field(0.2, description="γ: weight of grievance H(1-T).")
 
 
 class Placement(StrEnum):
@@ -216,8 +218,8 @@ class Channel(Section):
 
 def _default_channels() -> list[Channel]:
     return [
-        Channel(name="share", cost=0.10, weight=1.0, online=True),
-        Channel(name="petition", cost=0.15, weight=5.0, online=True),
+        Channel(name="share", cost=0.00, weight=1.0, online=True),
+        Channel(name="petition", cost=0.05, weight=5.0, online=True),
         Channel(name="letter", cost=0.30, weight=200.0, online=False),
         Channel(name="march", cost=0.60, weight=500.0, online=False),
     ]
@@ -235,12 +237,12 @@ class Action(StrEnum):
 
 class Ignore(Section):
     action: Literal["ignore"]
-    unheard: Unit = Field(0.05, description="Trust lost per unanswered step: T <- T - unheard*T.")
+    unheard: Unit = Field(0.02, description="Trust lost per unanswered step: T <- T - unheard*T.")
 
 
 class Broadcast(Section):
     action: Literal["broadcast"]
-    persuasion: Unit = Field(0.05, description="Not-engaged audience gains persuasion*(1-T).")
+    persuasion: Unit = Field(0.02, description="Not-engaged audience gains persuasion*(1-T).")
     backlash: Unit = Field(0.02, description="Engaged audience loses backlash*T.")
 
 
@@ -248,13 +250,15 @@ class Respond(Section):
     action: Literal["respond"]
     capacity: Unit = Field(0.02, description="Answers per step, as a share of the population.")
     reward: Unit = Field(0.3, description="Answered citizens gain reward*(1-T).")
-    observed: Unit = Field(0.05, description="Neighbours of answered citizens gain observed*(1-T).")
+    observed: Unit = Field(0.01, description="Neighbours of answered citizens gain observed*(1-T).")
     unheard: Unit | None = Field(None, description="If set, the unanswered are treated as ignored.")
 
 
 class Concede(Section):
     action: Literal["concede"]
-    concession_at: NonNegative = Field(50.0, description="Cumulative signal that forces concession.")
+    concession_at: NonNegative = Field(
+        200.0, description="Cumulative signal that forces concession."
+    )
     relief: Unit = Field(0.5, description="Share of hardship removed, once, for everyone.")
 
 
@@ -263,7 +267,7 @@ class Suppress(Section):
     severity: NonNegative = Field(1.0, description="Costs are multiplied by (1 + severity).")
     duration: int = Field(10, ge=1, description="Steps a crackdown lasts.")
     backlash: Unit = Field(0.05, description="Engaged citizens lose backlash*T per step.")
-    observed_backlash: Unit = Field(0.02, description="Their neighbours lose this*T per step.")
+    observed_backlash: Unit = Field(0.01, description="Their neighbours lose this*T per step.")
 
 
 PolicyAction = Annotated[
@@ -273,8 +277,8 @@ PolicyAction = Annotated[
 
 def _default_policy() -> list[PolicyAction]:
     return [
-        Respond(action="respond", capacity=0.02, reward=0.3, observed=0.05),
-        Concede(action="concede", concession_at=50.0, relief=0.5),
+        Respond(action="respond", capacity=0.02, reward=0.3, observed=0.01),
+        Concede(action="concede", concession_at=200.0, relief=0.5),
     ]
 
 
@@ -293,16 +297,16 @@ class SeedKind(StrEnum):
 
 class Seeding(Section):
     kind: SeedKind = Field(SeedKind.ACTIVISTS, strict=False)
-    count: int | None = Field(None, ge=0, description="Number of seeds (default: 1, or all activists).")
+    count: int | None = Field(
+        None, ge=0, description="Number of seeds (default: 1, or all activists)."
+    )
     share: Unit | None = Field(None, description="Seeds as a share of the population.")
     channel: str | None = Field(None, description="Channel seeds use (default: cheapest usable).")
 
     @model_validator(mode="after")
     def _count_or_share(self) -> Self:
         if self.count is not None and self.share is not None:
-            raise PydanticCustomError(
-                "exclusive", "give count or share, not both", {}
-            )
+            raise PydanticCustomError("exclusive", "give count or share, not both", {})
         return self
 
 
@@ -317,7 +321,9 @@ class TrustSection(Section):
 class Dynamics(Section):
     max_steps: int = Field(200, ge=1, le=1_000_000)
     fatigue: Unit = Field(0.0, description="Probability an engaged citizen leaves per step.")
-    satisfied_below: Unit = Field(0.05, description="After concession, leave when grievance < this.")
+    satisfied_below: Unit = Field(
+        0.05, description="After concession, leave when grievance < this."
+    )
 
 
 class Avalanches(Section):
@@ -370,25 +376,43 @@ class Scenario(Section):
         if len(set(names)) != len(names):
             raise _at("channels", "channel names must be unique, got {names}", names=names)
         costs = [c.cost for c in self.channels]
-        if any(b < a for a, b in zip(costs, costs[1:], strict=False)):
-            raise _at("channels", "channels must be ordered cheapest first, got costs {costs}",
-                      costs=costs)
+        if any(b < a for a, b in itertools.pairwise(costs)):
+            raise _at(
+                "channels",
+                "channels must be ordered cheapest first, got costs {costs}",
+                costs=costs,
+            )
         if self.seeding.channel is not None and self.seeding.channel not in names:
-            raise _at("seeding.channel", "expected one of {names}, got {got!r}",
-                      names=names, got=self.seeding.channel)
+            raise _at(
+                "seeding.channel",
+                "expected one of {names}, got {got!r}",
+                names=names,
+                got=self.seeding.channel,
+            )
         n = self.population.size
         for key in ("threshold", "hardship", "trust"):
             dist = getattr(self.citizens, key)
             if isinstance(dist, Values) and len(dist.values) != n and not self._size_from_file:
-                raise _at(f"citizens.{key}.values",
-                          "expected one value per citizen ({n}), got {m}", n=n, m=len(dist.values))
+                raise _at(
+                    f"citizens.{key}.values",
+                    "expected one value per citizen ({n}), got {m}",
+                    n=n,
+                    m=len(dist.values),
+                )
         if isinstance(self.network, StochasticBlock) and self.network.sizes is not None:
             if sum(self.network.sizes) != n:
-                raise _at("network.sizes", "sizes must sum to population.size ({n}), got {s}",
-                          n=n, s=sum(self.network.sizes))
+                raise _at(
+                    "network.sizes",
+                    "sizes must sum to population.size ({n}), got {s}",
+                    n=n,
+                    s=sum(self.network.sizes),
+                )
         if self.mode is Mode.AVALANCHES and self.sparks.rate > 0:
-            raise _at("sparks.rate", "must be 0 in avalanches mode (each incident is one spark), "
-                      "got {rate}", rate=self.sparks.rate)
+            raise _at(
+                "sparks.rate",
+                "must be 0 in avalanches mode (each incident is one spark), got {rate}",
+                rate=self.sparks.rate,
+            )
         return self
 
     @property
@@ -508,8 +532,12 @@ def _format_error(exc: ValidationError, raw: Any, label: str) -> str:
         if located:
             path, message = located.group(1), located.group(2)
     elif kind in {"greater_than_equal", "greater_than", "less_than_equal", "less_than"}:
-        op = {"greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<=",
-              "less_than": "<"}[kind]
+        op = {
+            "greater_than_equal": ">=",
+            "greater_than": ">",
+            "less_than_equal": "<=",
+            "less_than": "<",
+        }[kind]
         bound = next(iter(ctx.values()))
         message = f"must be {op} {bound}, got {given!r}"
     elif kind == "union_tag_invalid":
@@ -524,12 +552,19 @@ def _format_error(exc: ValidationError, raw: Any, label: str) -> str:
         message = f"expected {ctx.get('expected')}, got {given!r}"
     elif kind.endswith("_type") or kind.endswith("_parsing"):
         expected = {
-            "float": "a number", "int": "an integer", "bool": "true or false",
-            "string": "a string", "list": "a list", "dict": "a mapping", "model": "a mapping",
+            "float": "a number",
+            "int": "an integer",
+            "bool": "true or false",
+            "string": "a string",
+            "list": "a list",
+            "dict": "a mapping",
+            "model": "a mapping",
         }.get(kind.split("_")[0], kind.split("_")[0])
         message = f"expected {expected}, got {given!r}"
     elif kind == "too_short":
-        message = f"expected at least {ctx.get('min_length')} item(s), got {ctx.get('actual_length')}"
+        message = (
+            f"expected at least {ctx.get('min_length')} item(s), got {ctx.get('actual_length')}"
+        )
     elif kind == "string_pattern_mismatch":
         message = f"expected a name matching {ctx.get('pattern')}, got {given!r}"
     if path == "":
@@ -563,8 +598,17 @@ def _join(path: str, key: str) -> str:
 
 
 _TAGS = {
-    "fixed", "uniform", "normal", "beta", "values",
-    "erdos_renyi", "watts_strogatz", "barabasi_albert", "stochastic_block", "complete", "file",
+    "fixed",
+    "uniform",
+    "normal",
+    "beta",
+    "values",
+    "erdos_renyi",
+    "watts_strogatz",
+    "barabasi_albert",
+    "stochastic_block",
+    "complete",
+    "file",
     *(a.value for a in Action),
 }
 
@@ -600,7 +644,7 @@ def _split_path(key: str, label: str) -> list[str | int]:
     parts: list[str | int] = []
     pos = 0
     for match in _PATH_TOKEN.finditer(key):
-        if match.start() != pos and key[pos:match.start()] not in {".", ""}:
+        if match.start() != pos and key[pos : match.start()] not in {".", ""}:
             raise ScenarioError(f"{label}: {key}: malformed key path")
         name, index = match.groups()
         parts.append(int(index) if index is not None else (int(name) if name.isdigit() else name))
