@@ -7,6 +7,7 @@ range) ends with a one-line message naming the file and key, and exit code 2; no
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 import time
 from collections.abc import Sequence
@@ -21,6 +22,11 @@ __all__ = ["main"]
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
+
+
+# Modules that add a subcommand: each defines ``add_command(commands)``, which adds a parser to
+# the ``commands`` sub-parsers and sets its ``handler`` (a function of the parsed args -> exit code).
+COMMAND_MODULES: tuple[str, ...] = ()
 
 
 class UsageError(Exception):
@@ -60,6 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, help="output folder (default: results/<scenario name>)")
     run.add_argument("--quiet", action="store_true", help="print nothing but errors")
     run.set_defaults(handler=cmd_run)
+    for module in COMMAND_MODULES:
+        importlib.import_module(module).add_command(commands)
     return parser
 
 
