@@ -146,12 +146,12 @@ class EngagementModel(mesa.Model):
         self.neighbour_weight = self.adjacency @ self.influence
         self.joined_last_step = 0
         self.changed_last_step = True
+        self._grievance_cache: tuple[int, np.ndarray] | None = None
 
         # Agents: thin views over the arrays.
         self.citizen_list: list[Citizen] = [
             (Activist if self.is_activist[i] else Citizen)(self, i) for i in range(self.n)
         ]
-        self.citizens = AgentSet(self.citizen_list, random=self.random)
         self.institution = Institution(
             self, scenario.institution.attention, list(scenario.institution.policy)
         )
@@ -179,6 +179,11 @@ class EngagementModel(mesa.Model):
         indptr, indices = self.adjacency.indptr, self.adjacency.indices
         flat = indices.tolist()
         return [flat[indptr[i] : indptr[i + 1]] for i in range(self.n)]
+
+    @cached_property
+    def citizens(self) -> AgentSet:
+        """All citizens (activists included) as a Mesa ``AgentSet``, in node order."""
+        return AgentSet(self.citizen_list, random=self.random)
 
     @property
     def organising_active(self) -> bool:
@@ -210,6 +215,10 @@ class EngagementModel(mesa.Model):
 
     @property
     def mean_grievance(self) -> float:
+        """Mean grievance H(1 - T) over citizens."""
+        cached = self._grievance_cache
+        if cached is not None and cached[0] == self.steps:
+            return float(np.mean(cached[1]))
         return float(np.mean(rules.grievance(self.hardship, self.trust)))
 
     @property
@@ -339,7 +348,8 @@ class EngagementModel(mesa.Model):
         self.joined_last_step = int(np.count_nonzero(new_channel > old))
         changed = bool(np.any(new_channel != old))
         engaged = new_channel > 0
-        self.steps_engaged = np.where(engaged, self.steps_engaged + 1, 0).astype(np.int32)
+        self.steps_engaged += 1
+        self.steps_engaged[~engaged] = 0
         self.answered &= engaged
         self.ever_engaged |= engaged
         self.channel = new_channel.astype(np.int16, copy=False)
@@ -351,9 +361,11 @@ class EngagementModel(mesa.Model):
         self._conceded_before = self.institution.conceded
 
     def _commit_trust(self, new_trust: np.ndarray) -> None:
-        trust_changed = not np.array_equal(new_trust, self.trust)
+        trust_changed = new_trust is not self.trust and not np.array_equal(new_trust, self.trust)
         self.trust = new_trust
         hardship_changed = self.institution.conceded != self._conceded_before
+        if trust_changed or hardship_changed:
+            self._grievance_cache = None
         self.changed_last_step = self._channel_changed or trust_changed or hardship_changed
 
     def _recount(self) -> None:
@@ -389,6 +401,7 @@ def citizens_move(model: EngagementModel, draws: StepDraws) -> np.ndarray:
         discount = 0.0
     signal = rules.social_signal(engaged_weight, m.neighbour_weight)
     grievance = rules.grievance(m.hardship, m.trust)
+    m._grievance_cache = (m.steps, grievance)
     drive = rules.drive(signal, grievance, m.grievance_weight)
     multiplier = m.cost_multiplier
     target = np.zeros(m.n, dtype=np.int16)
@@ -410,14 +423,14 @@ def citizens_move(model: EngagementModel, draws: StepDraws) -> np.ndarray:
     return new
 
 
-def institution_move(model: EngagementModel) -> np.ndarray:
+def institution_move(model: EngagementModel) -> np.ndarray | None:
     """The institution sees the new engagement and acts: returns each citizen's trust change."""
     m = model
     inst = m.institution
     inst.observe(rules.institution_signal(m._counts[1:], m.channel_weights, m.n))
-    delta = np.zeros(m.n)
     if not inst.policy:
-        return delta
+        return None
+    delta = np.zeros(m.n)
     trust = m.trust
     engaged = m.channel > 0
     audience = m.in_audience
@@ -483,9 +496,17 @@ def _respond(
     return delta
 
 
-def next_trust(model: EngagementModel, institution_delta: np.ndarray) -> np.ndarray:
-    """Trust at t+1: the institution's effect plus trust diffusion, clipped to [0, 1]."""
+def next_trust(model: EngagementModel, institution_delta: np.ndarray | None) -> np.ndarray:
+    """Trust at t+1: the institution's effect plus trust diffusion, clipped to [0, 1].
+
+    ``institution_delta`` is None when the institution has no policy: trust then changes only
+    by diffusion, and is returned as is (the same array) when there is none.
+    """
     m = model
+    if institution_delta is None:
+        if m.trust_diffusion == 0:
+            return m.trust
+        institution_delta = np.zeros(m.n)
     new = m.trust + institution_delta
     if m.trust_diffusion > 0:
         total = m.adjacency @ m.trust
