@@ -86,3 +86,12 @@ def test_watts_reduction_needs_no_grievance_effect():
     scenario = load_scenario(watts_scenario(500, 4.0, 5))
     model = EngagementModel(scenario)
     assert np.all(model.hardship == 0) and np.ptp(model.trust) > 0
+
+
+def test_a_strict_comparison_would_break_the_riot(monkeypatch):
+    """Granovetter's rule is inclusive; comparing with '>' instead stops the riot at once."""
+    from sim import rules
+
+    monkeypatch.setattr(rules, "willing", lambda drive, threshold, cost: drive > threshold + cost)
+    result = run(SCENARIOS / "granovetter_riot.yaml")
+    assert result.summary["final_engaged"] == 0.0
