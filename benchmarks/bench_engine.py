@@ -105,7 +105,7 @@ def agents_ratio(n: int, steps: int = 2) -> dict:
 
 
 _CHILD = """
-import json, resource, sys, time
+import json, sys, time
 import numpy as np
 from sim import networks
 n, build = int(sys.argv[1]), sys.argv[2] == "build"
@@ -121,7 +121,11 @@ if build:
     start = time.perf_counter()
     model = EngagementModel(scenario, graph=graph)
     out["build_s"] = time.perf_counter() - start
-out["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM is this process's own peak resident set (ru_maxrss would include the parent's
+# pre-exec image on Linux).
+with open("/proc/self/status") as fh:
+    hwm = next(line for line in fh if line.startswith("VmHWM:"))
+out["max_rss_mb"] = int(hwm.split()[1]) / 1024
 print(json.dumps(out))
 """
 

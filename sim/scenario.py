@@ -574,8 +574,15 @@ def _format_error(exc: ValidationError, raw: Any, label: str) -> str:
 
 def _key_path(loc: Sequence[Any], raw: Any) -> str:
     """Turn a pydantic location into a key path, dropping union tags that are not keys."""
-    path, node = "", raw
+    path, node, tag_skipped = "", raw, None
     for part in loc:
+        if (
+            isinstance(node, Mapping)
+            and tag_skipped is not node
+            and any(node.get(tag) == part for tag in _DISCRIMINATORS)
+        ):
+            tag_skipped = node  # the union tag pydantic inserts after a discriminated field
+            continue
         if isinstance(part, int) and isinstance(node, list):
             path = f"{path}[{part}]"
             node = node[part] if part < len(node) else None
@@ -596,6 +603,8 @@ def _key_path(loc: Sequence[Any], raw: Any) -> str:
 def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
+
+_DISCRIMINATORS = ("dist", "kind", "action")
 
 _TAGS = {
     "fixed",
