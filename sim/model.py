@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import mesa
@@ -36,8 +37,10 @@ from sim.scenario import (
     Ignore,
     Respond,
     Scenario,
+    ScenarioError,
     SeedKind,
     Suppress,
+    Values,
 )
 
 __all__ = ["EngagementModel", "Engine", "StepDraws"]
@@ -129,10 +132,9 @@ class EngagementModel(mesa.Model):
         self.is_activist = np.zeros(self.n, dtype=bool)
         self.is_activist[activists] = True
         self.influence = np.where(self.is_activist, act.influence, 1.0)
-        cit = scenario.citizens
-        self.threshold = population.sample(cit.threshold, self.n, rng, self.degree)
-        self.hardship = population.sample(cit.hardship, self.n, rng, self.degree)
-        self.trust = population.sample(cit.trust, self.n, rng, self.degree)
+        self.threshold = self._sample("threshold")
+        self.hardship = self._sample("hardship")
+        self.trust = self._sample("trust")
         self.online = population.exact_share(scenario.population.online_share, self.n, rng)
         self.in_audience = population.exact_share(scenario.institution.audience, self.n, rng)
 
@@ -158,6 +160,15 @@ class EngagementModel(mesa.Model):
         self.datacollector = mesa.DataCollector(model_reporters=self._reporters())
         self._counts = np.zeros(self.n_channels + 1, dtype=np.int64)
         self._counts[0] = self.n
+
+    def _sample(self, key: str) -> np.ndarray:
+        dist = getattr(self.spec.citizens, key)
+        if isinstance(dist, Values) and len(dist.values) != self.n:
+            raise ScenarioError(
+                f"{_label(self.spec)}: citizens.{key}.values: expected one value per citizen "
+                f"({self.n}, the graph's nodes), got {len(dist.values)}"
+            )
+        return population.sample(dist, self.n, self.rng, self.degree)
 
     # --- derived quantities --------------------------------------------------------------
 
@@ -515,15 +526,24 @@ def next_trust(model: EngagementModel, institution_delta: np.ndarray | None) -> 
     return rules.clip_unit(new)
 
 
+def _label(scenario: Scenario) -> str:
+    return scenario.source or "<scenario>"
+
+
 def _make_graph(scenario: Scenario, rng: np.random.Generator) -> tuple[nx.Graph, list | None]:
+    """The run's graph: read from ``network.path`` or generated with a seed drawn from ``rng``."""
     net = scenario.network
     if isinstance(net, GraphFile):
-        from pathlib import Path
-
         path = Path(net.path)
         if not path.is_absolute() and scenario.source is not None:
             path = Path(scenario.source).parent / path
-        graph, labels = networks.read_graph(path, net.format)
-        return graph, labels
+        try:
+            return networks.read_graph(path, net.format)
+        except networks.GraphFileError as exc:
+            raise ScenarioError(f"{_label(scenario)}: network.path: {exc}") from None
     params = net.model_dump(exclude={"kind"})
-    return networks.generate_graph(net.kind, scenario.population.size, rng, **params), None
+    try:
+        graph = networks.generate_graph(net.kind, scenario.population.size, rng, **params)
+    except ValueError as exc:
+        raise ScenarioError(f"{_label(scenario)}: network: {exc}") from None
+    return graph, None
