@@ -77,8 +77,14 @@ def step_ratio(n: int, steps: int = 6) -> dict:
         assert np.array_equal(new_active, model.channel > 0)
         active = new_active
     v, b = statistics.median(vec), statistics.median(bare)
-    return {"n": n, "edges": int(adjacency.nnz // 2), "vectorized_step_s": v, "bare_step_s": b,
-            "ratio": v / b, "target": "<= 3"}
+    return {
+        "n": n,
+        "edges": int(adjacency.nnz // 2),
+        "vectorized_step_s": v,
+        "bare_step_s": b,
+        "ratio": v / b,
+        "target": "<= 3",
+    }
 
 
 def agents_ratio(n: int, steps: int = 2) -> dict:
@@ -100,8 +106,13 @@ def agents_ratio(n: int, steps: int = 2) -> dict:
         t_slow.append(time.perf_counter() - start)
         assert np.array_equal(fast.channel, slow.channel)
     f, s = statistics.median(t_fast), statistics.median(t_slow)
-    return {"n": n, "vectorized_step_s": f, "agents_step_s": s, "speedup": s / f,
-            "target": ">= 100"}
+    return {
+        "n": n,
+        "vectorized_step_s": f,
+        "agents_step_s": s,
+        "speedup": s / f,
+        "target": ">= 100",
+    }
 
 
 _CHILD = """
@@ -132,8 +143,9 @@ print(json.dumps(out))
 
 def build_and_memory(n: int) -> dict:
     def child(mode: str) -> dict:
-        done = subprocess.run([sys.executable, "-c", _CHILD, str(n), mode], check=True,
-                              capture_output=True, text=True)
+        done = subprocess.run(
+            [sys.executable, "-c", _CHILD, str(n), mode], check=True, capture_output=True, text=True
+        )
         return json.loads(done.stdout.strip().splitlines()[-1])
 
     graph_only = child("graph")
@@ -160,23 +172,30 @@ def main() -> None:
     for n in sizes:
         row = step_ratio(n)
         results["step_vs_bare"].append(row)
-        print(f"step  N={n:>9,}: vectorized {1e3 * row['vectorized_step_s']:.1f} ms, bare scipy "
-              f"{1e3 * row['bare_step_s']:.1f} ms, ratio {row['ratio']:.2f} (target <= 3)",
-              flush=True)
+        print(
+            f"step  N={n:>9,}: vectorized {1e3 * row['vectorized_step_s']:.1f} ms, bare scipy "
+            f"{1e3 * row['bare_step_s']:.1f} ms, ratio {row['ratio']:.2f} (target <= 3)",
+            flush=True,
+        )
     row = agents_ratio(100_000)
     results["agents"] = row
-    print(f"agents N=  100,000: vectorized {1e3 * row['vectorized_step_s']:.1f} ms, agents "
-          f"{row['agents_step_s']:.2f} s, speed-up {row['speedup']:.0f}x (target >= 100)",
-          flush=True)
+    print(
+        f"agents N=  100,000: vectorized {1e3 * row['vectorized_step_s']:.1f} ms, agents "
+        f"{row['agents_step_s']:.2f} s, speed-up {row['speedup']:.0f}x (target >= 100)",
+        flush=True,
+    )
     if not args.quick:
         row = build_and_memory(1_000_000)
         results["build_memory"] = row
-        print(f"build N=1,000,000: networkx generates in {row['networkx_generate_s']:.1f} s, "
-              f"model builds in {row['model_build_s']:.1f} s (ratio "
-              f"{row['build_over_generate']:.2f}, target <= 1); peak RSS graph alone "
-              f"{row['graph_only_max_rss_mb']:.0f} MB, graph + model "
-              f"{row['graph_and_model_max_rss_mb']:.0f} MB (ratio {row['memory_ratio']:.2f}, "
-              "target <= 2)", flush=True)
+        print(
+            f"build N=1,000,000: networkx generates in {row['networkx_generate_s']:.1f} s, "
+            f"model builds in {row['model_build_s']:.1f} s (ratio "
+            f"{row['build_over_generate']:.2f}, target <= 1); peak RSS graph alone "
+            f"{row['graph_only_max_rss_mb']:.0f} MB, graph + model "
+            f"{row['graph_and_model_max_rss_mb']:.0f} MB (ratio {row['memory_ratio']:.2f}, "
+            "target <= 2)",
+            flush=True,
+        )
     print(f"self max RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     if args.json:
         with open(args.json, "w") as fh:

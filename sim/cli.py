@@ -25,8 +25,8 @@ EXIT_BAD_INPUT = 2
 
 
 # Modules that add a subcommand: each defines ``add_command(commands)``, which adds a parser to
-# the ``commands`` sub-parsers and sets its ``handler`` (a function of the parsed args -> exit code).
-COMMAND_MODULES: tuple[str, ...] = ()
+# the ``commands`` sub-parsers and sets its ``handler`` (parsed args -> exit code).
+COMMAND_MODULES: tuple[str, ...] = ("sim.sweep", "sim.app_cli", "sim.report", "sim.validation")
 
 
 class UsageError(Exception):

@@ -24,6 +24,9 @@ from sim.runner import RunResult
 
 __all__ = ["atomic_write", "load_run", "package_versions", "write_run"]
 
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
 _PACKAGES = ("massengage", "mesa", "numpy", "scipy", "networkx", "pandas", "pyarrow", "pydantic")
 
 
@@ -49,6 +52,7 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     tmp = Path(tmp_name)
     try:
         write(tmp)
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp creates 0600; give the file normal permissions
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)

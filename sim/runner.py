@@ -76,15 +76,23 @@ def run(
 
 
 def run_episode(model: EngagementModel) -> RunResult:
-    """Seed the campaign, then step until nothing changes or ``dynamics.max_steps``."""
+    """Seed the campaign, then step until nothing changes or ``dynamics.max_steps``.
+
+    With ``seeding.at_step = k > 0`` the world first runs k steps on its own (outside sparks,
+    the institution), and the campaign is launched after step k: its seeds show from step k + 1.
+    """
     legitimacy_start = model.legitimacy
-    model.seed_campaign()
+    launch_at = model.spec.seeding.at_step
+    if launch_at == 0:
+        model.seed_campaign()
     model.institution.observe(0.0)
     model.datacollector.collect(model)
     max_steps = model.spec.dynamics.max_steps
     while model.steps < max_steps:
+        if launch_at > 0 and model.steps == launch_at:
+            model.seed_campaign()
         model.step()
-        if model.quiescent:
+        if model.quiescent and model.steps > launch_at:
             break
     timeseries = _timeseries(model)
     summary = summarise(timeseries, model, legitimacy_start=legitimacy_start, avalanches=None)

@@ -302,6 +302,12 @@ class Seeding(Section):
     )
     share: Unit | None = Field(None, description="Seeds as a share of the population.")
     channel: str | None = Field(None, description="Channel seeds use (default: cheapest usable).")
+    at_step: int = Field(
+        0,
+        ge=0,
+        description="Step at which the campaign is launched (episode mode); before it the world "
+        "runs on its own (sparks, institution).",
+    )
 
     @model_validator(mode="after")
     def _count_or_share(self) -> Self:

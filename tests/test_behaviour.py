@@ -129,3 +129,17 @@ def test_unresponsive_institution_erodes_legitimacy_and_responsive_builds_it():
     # Legitimacy after each incident falls (weakly) under an ignoring institution.
     after = ignore.avalanches["legitimacy_after"].to_numpy()
     assert np.all(np.diff(after) <= 1e-12)
+
+
+def test_launch_timing_runs_the_world_first_then_seeds():
+    base = {"population.size": 400, "sparks.rate": 0.0, "dynamics.max_steps": 80}
+    now = run(BASELINE, overrides=base)
+    later = run(BASELINE, overrides={**base, "seeding.at_step": 10})
+    ts = later.timeseries
+    # Nothing happens on its own in this world: no engagement before the launch...
+    assert (ts.loc[ts["step"] <= 10, "engaged"] == 0).all()
+    # ...and the campaign, launched after step 10, then unfolds exactly as one launched at 0:
+    # step 10 + j of the late launch is step j of the immediate one.
+    shifted = ts.loc[ts["step"] > 10, "engaged"].to_numpy()
+    np.testing.assert_array_equal(shifted[:8], now.timeseries["engaged"].to_numpy()[1:9])
+    assert later.summary["time_to_peak"] == now.summary["time_to_peak"] + 10

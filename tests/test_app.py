@@ -1,0 +1,402 @@
+"""The classroom app's page, rendered by Solara's test renderer, and its session (issue 4).
+
+Each classroom scenario is rendered as a whole page; the tests click its buttons and move its
+sliders as a teacher would, and check both what is rendered and what the model does.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import time
+
+import ipyvuetify as v
+import ipywidgets
+import numpy as np
+import pytest
+import solara
+from solara.components.echarts import EchartsWidget
+
+from sim import load_scenario, run
+from sim.app import (
+    MAX_DRAWN,
+    SCENARIO_POLICY,
+    ClassroomApp,
+    ClassroomSession,
+    network_layout,
+)
+from sim.app_cli import resolve_scenario
+from sim.cli import main
+from sim.scenario import Ignore, Mode, Respond
+
+from .conftest import SCENARIOS
+
+CLASSROOM = sorted((SCENARIOS / "classroom").glob("*.yaml"))
+NAMES = [p.stem for p in CLASSROOM]
+
+
+def render(session: ClassroomSession):
+    _, rc = solara.render(ClassroomApp(None, session=session), handle_error=False)
+    return rc
+
+
+def text(rc, cls: str) -> str:
+    return rc.find(v.Html, class_=cls).widget.children[0]
+
+
+def number(rc, cls: str) -> int:
+    return int(re.search(r"\d[\d,]*", text(rc, cls)).group(0).replace(",", ""))
+
+
+def button(rc, label: str):
+    return rc.find(v.Btn, children=[label]).widget
+
+
+def slider(rc, label_start: str):
+    matches = [w for w in rc.find(v.Slider).widgets if str(w.label).startswith(label_start)]
+    assert len(matches) == 1, f"{label_start!r}: {len(matches)} sliders"
+    return matches[0]
+
+
+def test_five_classroom_scenarios_exist_with_a_comment_header():
+    assert NAMES == [
+        "cascade_window",
+        "cheap_avalanches",
+        "crackdown_backfires",
+        "granovetter",
+        "legitimacy_erosion",
+    ]
+    for path in CLASSROOM:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        assert lines[0].startswith("# Classroom:"), path
+        assert sum(line.startswith("#") for line in lines[:12]) >= 5, path
+
+
+@pytest.mark.parametrize("path", CLASSROOM, ids=NAMES)
+def test_page_renders_and_reacts_to_every_control(path):
+    session = ClassroomSession(path)
+    model = session.model
+    spec = session.scenario
+    rc = render(session)
+
+    # What is rendered: header, network picture, legend, plots, controls.
+    assert text(rc, "me-step") == "Step 0"
+    assert text(rc, "me-engaged").startswith(f"Engaged {model.engaged_count:,} of {model.n:,}")
+    assert text(rc, "me-legitimacy") == f"Legitimacy {model.legitimacy:.3f}"
+    image = rc.find(ipywidgets.Image).widget
+    assert image.format == "png" and image.value[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = _png_size(image.value)
+    assert (width, height) == (560, 560)
+    legend = {w.children[0] for w in rc.find(v.Html, tag="span").widgets if w.children}
+    assert {"not engaged", *spec.channel_names} <= legend
+    charts = len(rc.find(EchartsWidget).widgets)
+    assert charts == (3 if spec.mode is Mode.AVALANCHES else 2)
+    for label in ("Play", "Step", "Spark", "Reset"):
+        button(rc, label)
+
+    # Spark: one more citizen engaged, at once.
+    before = model.engaged_count if spec.mode is Mode.EPISODE else 0
+    button(rc, "Spark").click()
+    assert number(rc, "me-engaged") == model.engaged_count == before + 1
+    assert session.current is not None and session.current.size >= 1
+
+    # Step: the step counter advances, and the picture follows the model.
+    picture = image.value
+    button(rc, "Step").click()
+    assert text(rc, "me-step") == "Step 1" and model.steps == 1
+    if model.joined_last_step:
+        assert rc.find(ipywidgets.Image).widget.value != picture
+
+    # Live sliders change the running model's parameters, without a reset.
+    slider(rc, "Cost of").v_model = 0.035
+    assert session.model is model and model.steps == 1
+    assert model.channel_costs[0] == pytest.approx(0.035)
+    assert "cost 0.035" in text(rc, "me-live")
+    slider(rc, "Grievance weight").v_model = 0.75
+    assert model.grievance_weight == pytest.approx(0.75)
+    slider(rc, "Fatigue").v_model = 0.1
+    assert model.fatigue == pytest.approx(0.1)
+    shift = 0.05
+    target = round(session.threshold_mean + shift, 3)
+    base = session.base_threshold.copy()
+    slider(rc, "Mean threshold").v_model = target
+    assert np.allclose(model.threshold, np.clip(base + (target - base.mean()), 0, 1), atol=1e-9)
+    policy = rc.find(v.Select, label="Institution's response").widget
+    policy.v_model = "respond"
+    assert [type(a) for a in model.institution.policy] == [Respond]
+    assert "policy respond" in text(rc, "me-live")
+    policy.v_model = "ignore"
+    assert [type(a) for a in model.institution.policy] == [Ignore]
+    assert session.model is model and model.steps == 1
+
+    # Reset: a new model with the live values kept, step 0 again.
+    button(rc, "Reset").click()
+    assert session.model is not model
+    assert text(rc, "me-step") == "Step 0"
+    assert session.model.channel_costs[0] == pytest.approx(0.035)
+    assert [type(a) for a in session.model.institution.policy] == [Ignore]
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+def test_play_steps_the_model_in_the_background_until_pause():
+    session = ClassroomSession(SCENARIOS / "classroom" / "granovetter.yaml")
+    rc = render(session)
+    slider(rc, "Delay between steps").v_model = 0
+    button(rc, "Play").click()
+    deadline = 200
+    while session.model.steps < 5 and deadline:
+        time.sleep(0.05)
+        deadline -= 1
+    button(rc, "Pause").click()
+    time.sleep(0.3)
+    stopped_at = session.model.steps
+    assert stopped_at >= 5
+    assert number(rc, "me-step") == stopped_at
+    time.sleep(0.3)
+    assert session.model.steps == stopped_at
+    # Granovetter's riot: one more rioter a step.
+    assert session.model.engaged_count == stopped_at
+
+
+def test_granovetter_one_changed_threshold_stops_the_riot():
+    session = ClassroomSession(SCENARIOS / "classroom" / "granovetter.yaml")
+    rc = render(session)
+    for _ in range(99):
+        session.advance()
+    button(rc, "Step").click()
+    assert text(rc, "me-engaged").startswith("Engaged 100 of 100")
+    changes = rc.find(v.TextField, label="Change the world (key=value; ...)").widget
+    changes.v_model = "citizens.threshold.values[1]=2"
+    button(rc, "Reset").click()
+    assert not [w for w in rc.find(v.Alert).widgets if "error" in str(w.type)]
+    for _ in range(19):
+        session.advance()
+    button(rc, "Step").click()
+    assert session.model.steps == 20 and session.model.engaged_count == 1
+    assert text(rc, "me-engaged").startswith("Engaged 1 of 100")
+
+
+def test_reset_with_a_bad_change_shows_one_line_and_keeps_the_model():
+    session = ClassroomSession(SCENARIOS / "classroom" / "granovetter.yaml")
+    rc = render(session)
+    model = session.model
+    slider(rc, "Citizens").v_model = 300  # 100 thresholds for 300 citizens: invalid
+    button(rc, "Reset").click()
+    error = rc.find(v.Alert).widget
+    message = error.children[0] if isinstance(error.children[0], str) else str(error.children)
+    assert "citizens.threshold.values" in message and "300" in message
+    assert session.model is model
+
+
+def test_avalanche_session_reproduces_the_avalanche_runner():
+    """Play in avalanche mode is the runner's loop: same seed, same avalanches."""
+    path = SCENARIOS / "classroom" / "cheap_avalanches.yaml"
+    session = ClassroomSession(path)
+    while len(session.sizes) < 40:
+        session.advance()
+    expected = run(load_scenario(path, ["avalanches.count=40"])).avalanches
+    assert session.sizes.tolist() == expected["size"].tolist()
+    assert [i.spark for i in session.incidents[:40]] == expected["spark"].tolist()
+
+
+def test_lowering_the_cost_mid_run_makes_sparks_cascade():
+    path = SCENARIOS / "classroom" / "cheap_avalanches.yaml"
+    session = ClassroomSession(path)
+    global_size = 0.5 * session.model.n
+    while len(session.sizes) < 150:
+        session.advance()
+    before = float(np.mean(session.sizes >= global_size))
+    session.set_cost(0.0)
+    while len(session.sizes) < 300:
+        session.advance()
+    after = float(np.mean(session.sizes[150:] >= global_size))
+    assert before < 0.08 and after > 2 * before + 0.05, (before, after)
+
+
+def test_cascade_window_closes_at_high_and_low_mean_degree():
+    session = ClassroomSession(SCENARIOS / "classroom" / "cascade_window.yaml")
+    rc = render(session)
+
+    def global_share(incidents: int) -> float:
+        start = len(session.sizes)
+        while len(session.sizes) < start + incidents:
+            session.advance()
+        return float(np.mean(session.sizes[start:] >= 0.5 * session.model.n))
+
+    inside = global_share(30)
+    for degree in (8.0, 1.0):
+        slider(rc, "Mean degree").v_model = degree
+        button(rc, "Reset").click()
+        assert session.scenario.network.mean_degree == degree
+        assert global_share(30) == 0.0
+    assert inside > 0.5
+
+
+def test_legitimacy_erodes_until_a_spark_becomes_an_uprising_unless_the_institution_responds():
+    path = SCENARIOS / "classroom" / "legitimacy_erosion.yaml"
+
+    def first_global(session: ClassroomSession) -> tuple[int | None, float]:
+        while len(session.sizes) < 100:
+            session.advance()
+            sizes = session.sizes
+            if sizes.size and sizes[-1] >= 0.5 * session.model.n:
+                return sizes.size - 1, session.model.legitimacy
+        return None, session.model.legitimacy
+
+    ignoring = ClassroomSession(path)
+    start = ignoring.model.legitimacy
+    legitimacy_before = []
+    while len(ignoring.sizes) < 100:
+        ignoring.advance()
+        if ignoring.current is None and ignoring.sizes.size:
+            legitimacy_before.append(ignoring.model.legitimacy)
+            if ignoring.sizes[-1] >= 0.5 * ignoring.model.n:
+                break
+    uprising = len(ignoring.sizes) - 1
+    assert 20 <= uprising < 100
+    assert legitimacy_before[-2] < start - 0.02  # it slid before the uprising
+    assert ignoring.sizes[: uprising // 2].max() < ignoring.sizes[uprising // 2 : uprising].max()
+
+    responding = ClassroomSession(path)
+    responding.set_policy("respond")
+    index, legitimacy = first_global(responding)
+    assert index is None and legitimacy > start - 0.02
+
+
+def test_crackdown_backfires_but_the_same_campaign_stalls_without_it():
+    path = SCENARIOS / "classroom" / "crackdown_backfires.yaml"
+
+    def peak(policy: str) -> tuple[float, bool]:
+        session = ClassroomSession(path)
+        session.set_policy(policy)
+        peak, cracked = 0.0, False
+        for _ in range(120):
+            session.advance()
+            peak = max(peak, session.model.engaged_share)
+            cracked |= session.model.cost_multiplier > 1
+        return peak, cracked
+
+    with_crackdown, cracked = peak(SCENARIO_POLICY)
+    without, never = peak("none")
+    assert cracked and not never
+    assert with_crackdown > 0.5 and without < 0.2
+
+
+def test_layout_is_computed_once_per_network_and_large_networks_are_sampled():
+    session = ClassroomSession(
+        SCENARIOS / "classroom" / "cheap_avalanches.yaml", ["population.size=2500"]
+    )
+    nodes, positions = network_layout(session.model)
+    assert nodes.size == MAX_DRAWN and positions.shape == (MAX_DRAWN, 2)
+    assert np.abs(positions).max() <= 1.0
+    again = network_layout(session.model)
+    assert again[1] is positions  # cached, not recomputed
+    assert "a random 1,000 of 2,500 citizens" in session.view.caption
+
+
+@pytest.mark.parametrize("size", [500, 2000])
+def test_step_plus_redraw_time(size):
+    """Issue 4: at 500 nodes a step plus redraw stays under 250 ms (median of 30 presses).
+
+    Asserted on the rendering thread's CPU time, which the other jobs of a shared CI machine
+    do not inflate; the wall-clock median is printed beside it. At 2,000 nodes the picture is a
+    sample of MAX_DRAWN citizens, and the frame must stay within the same budget.
+    """
+    session = ClassroomSession(
+        SCENARIOS / "classroom" / "cheap_avalanches.yaml", [f"population.size={size}"]
+    )
+    rc = render(session)
+    step = button(rc, "Step")
+    for _ in range(30):
+        step.click()
+    cpu = float(np.median(session.cpu_timings))
+    wall = float(np.median(session.timings))
+    print(f"step + redraw at {size} nodes: median {1000 * cpu:.0f} ms CPU, {1000 * wall:.0f} ms")
+    assert cpu < 0.25
+
+
+def test_scenarios_open_by_name():
+    assert resolve_scenario("granovetter").name == "granovetter.yaml"
+    assert resolve_scenario("legitimacy").name == "legitimacy_erosion.yaml"
+    assert resolve_scenario("baseline").name == "baseline.yaml"
+
+
+def test_bad_scenario_is_one_line_and_exit_code_2(tmp_path, capsys):
+    assert main(["app", "no_such_scenario"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "no_such_scenario" in err and "granovetter" in err
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("population: {size: -5}\n", encoding="utf-8")
+    assert main(["app", str(bad)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "population.size" in err and "Traceback" not in err
+
+
+def test_taken_port_is_one_line_and_exit_code_2(capsys):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["app", "granovetter", "--port", str(port)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and f"port {port}" in err and "in use" in err
+
+
+def test_required_assets_are_read_from_solaras_own_files():
+    from sim.app_cli import required_assets
+
+    assets = dict(required_assets())
+    assert {"requirejs", "font-awesome", "echarts"} <= set(assets)
+    bundles = [name for name in assets if name.startswith("@widgetti/solara-vuetify")]
+    assert len(bundles) == 1  # the Vue 2 or the Vue 3 bundle, whichever this Solara serves
+    assert all(re.fullmatch(r"\d+\.\d+\.\d+[\w.-]*", version) for version in assets.values())
+
+
+def _fake_npm(folder, script: str):
+    npm = folder / "npm"
+    npm.write_text("#!/bin/sh\n" + script, encoding="utf-8")
+    npm.chmod(0o755)
+    return folder
+
+
+def test_install_assets_unpacks_each_npm_tarball_into_place(tmp_path, monkeypatch):
+    from sim.app_cli import install_assets, missing_assets, required_assets
+
+    # A stand-in for `npm pack NAME@VERSION --json --pack-destination DIR`: a real tarball.
+    bin_dir = _fake_npm(
+        tmp_path,
+        'spec="$2"; dest="$5"; work=$(mktemp -d); mkdir -p "$work/package/dist"\n'
+        'echo "$spec" > "$work/package/dist/main.js"\n'
+        'file="pkg-$(echo "$spec" | tr "/@" "__").tgz"\n'
+        'tar czf "$dest/$file" -C "$work" package\n'
+        'printf \'[{"filename": "%s"}]\' "$file"\n',
+    )
+    monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
+    cdn = tmp_path / "cdn"
+    installed = install_assets(cdn, quiet=True)
+    assert len(installed) == len(required_assets())
+    assert missing_assets(cdn) == []
+    for name, version in required_assets():
+        main_js = cdn / f"{name}@{version}" / "dist" / "main.js"
+        assert main_js.read_text().strip() == f"{name}@{version}"
+    assert install_assets(cdn, quiet=True) == []  # once installed, nothing to do
+    assert not [p for p in cdn.rglob(".unpack-*")]
+
+
+def test_install_assets_fails_in_one_line_when_the_registry_is_unreachable(tmp_path, monkeypatch):
+    from sim.app_cli import AssetsError, install_assets
+
+    bin_dir = _fake_npm(
+        tmp_path,
+        'echo "npm error code ECONNREFUSED" >&2\necho "npm error network down" >&2\nexit 1\n',
+    )
+    monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
+    cdn = tmp_path / "cdn"
+    with pytest.raises(AssetsError) as caught:
+        install_assets(cdn, quiet=True)
+    message = str(caught.value)
+    assert "\n" not in message and "network down" in message and "--install-assets" in message
+    assert not cdn.exists() or not any(cdn.rglob("*.js"))
