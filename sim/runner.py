@@ -154,12 +154,13 @@ def run_avalanches(model: EngagementModel) -> RunResult:
         model.disengage_all()
     timeseries = _timeseries(model)
     timeseries.insert(1, "avalanche", np.asarray(avalanche_of_step, dtype=np.int64))
-    avalanches = pd.DataFrame(avalanche_rows, columns=_AVALANCHE_COLUMNS)
+    avalanches = pd.DataFrame(avalanche_rows, columns=AVALANCHE_COLUMNS)
     summary = summarise(timeseries, model, legitimacy_start=legitimacy_start, avalanches=avalanches)
     return RunResult(summary, timeseries, avalanches, spec)
 
 
-_AVALANCHE_COLUMNS = [
+# Columns of the avalanches table, in order (sim.sweep keeps the same order).
+AVALANCHE_COLUMNS = [
     "avalanche",
     "spark",
     "start_step",

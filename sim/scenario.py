@@ -683,7 +683,7 @@ def apply_overrides(
         parts = _split_path(key, label)
         node, ref = data, full
         for depth, part in enumerate(parts[:-1]):
-            where = ".".join(str(p) for p in parts[: depth + 1])
+            where = _format_path(parts[: depth + 1])
             ref = _child(ref, part)
             if isinstance(node, list):
                 if not isinstance(part, int) or not 0 <= part < len(node):
@@ -710,6 +710,14 @@ def apply_overrides(
         else:
             raise ScenarioError(f"{label}: {key}: parent is a value, not a section")
     return data
+
+
+def _format_path(parts: Sequence[str | int]) -> str:
+    """``["channels", 0, "cost"]`` -> ``channels[0].cost``."""
+    path = ""
+    for part in parts:
+        path = f"{path}[{part}]" if isinstance(part, int) else _join(path, part)
+    return path
 
 
 def _child(ref: Any, part: str | int) -> Any:

@@ -60,6 +60,7 @@ import pyarrow.parquet as pq
 
 from sim.experiment import Experiment, ExperimentError, RunSpec, load_experiment
 from sim.results import atomic_write, package_versions
+from sim.runner import AVALANCHE_COLUMNS
 from sim.scenario import load_scenario
 
 __all__ = [
@@ -167,21 +168,7 @@ _ORDER: dict[str, list[str]] = {
         "responses",
         "cost_multiplier",
     ],
-    "avalanches": [
-        "avalanche",
-        "spark",
-        "start_step",
-        "duration",
-        "size",
-        "size_share",
-        "peak_engaged",
-        "peak_signal",
-        "global_cascade",
-        "responses",
-        "actions",
-        "conceded",
-        "legitimacy_after",
-    ],
+    "avalanches": list(AVALANCHE_COLUMNS),
 }
 
 

@@ -27,19 +27,8 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT, SCENARIOS
+from .conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, SCENARIOS
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 IMAGES = ROOT / "docs" / "img"
 
 pytestmark = pytest.mark.skipif(

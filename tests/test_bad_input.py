@@ -198,6 +198,8 @@ def test_missing_file_and_bad_override(tmp_path, capsys):
     assert "dynamics.fatigue: must be <= 1.0, got 2" in capsys.readouterr().err
     assert main(["run", str(path), "--set", "nonsense"]) == 2
     assert "expected key.path=value" in capsys.readouterr().err
+    assert main(["run", str(path), "--set", "channels[9].cost=0.1"]) == 2
+    assert "channels[9]: no such list item" in capsys.readouterr().err
 
 
 def test_directory_instead_of_file(tmp_path, capsys):

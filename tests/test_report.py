@@ -41,20 +41,9 @@ from sim.experiment import load_experiment
 from sim.outcomes import fit_power_law_tail
 from sim.sweep import run_sweep
 
-from .conftest import ROOT
+from .conftest import CHROMIUM, CHROMIUM_ARGS, ROOT
 
 EXPERIMENTS = ROOT / "experiments"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 # --------------------------------------------------------------------------------------------
