@@ -28,6 +28,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+from sim.cli import add_overrides_argument
 from sim.scenario import ScenarioError, load_scenario
 
 __all__ = [
@@ -349,13 +350,8 @@ def add_command(commands: argparse._SubParsersAction) -> None:
     )
     app.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (default: 8765)")
     app.add_argument("--host", default=DEFAULT_HOST, help="address (default: 127.0.0.1)")
-    app.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a scenario key, e.g. --set population.size=300 (repeatable)",
+    add_overrides_argument(
+        app, "override a scenario key, e.g. --set population.size=300 (repeatable)"
     )
     app.add_argument(
         "--install-assets",

@@ -33,6 +33,13 @@ class UsageError(Exception):
     """A command-line problem reported as one line with exit code 2."""
 
 
+def add_overrides_argument(parser: argparse.ArgumentParser, help: str) -> None:
+    """The ``--set KEY=VALUE`` option (repeatable) that every scenario-loading command takes."""
+    parser.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help=help
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="massengage",
@@ -48,13 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
         "timeseries.parquet, avalanches.parquet (avalanche mode) and manifest.json.",
     )
     run.add_argument("scenario", help="scenario YAML file, e.g. scenarios/baseline.yaml")
-    run.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a key, e.g. --set channels[0].cost=0.05 (repeatable; value is YAML)",
+    add_overrides_argument(
+        run, "override a key, e.g. --set channels[0].cost=0.05 (repeatable; value is YAML)"
     )
     run.add_argument("--seed", type=int, help="seed of the run (default: the scenario's seed)")
     run.add_argument(

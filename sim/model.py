@@ -172,13 +172,9 @@ class EngagementModel(mesa.Model):
 
     # --- derived quantities --------------------------------------------------------------
 
-    @property
+    @cached_property
     def cheapest_open(self) -> np.ndarray:
         """Cheapest channel each citizen can use (1-based; 0 when none is open to them)."""
-        return self._cheapest_open
-
-    @cached_property
-    def _cheapest_open(self) -> np.ndarray:
         first_any = 1 if self.n_channels else 0
         offline_channels = np.flatnonzero(~self.channel_online)
         first_offline = int(offline_channels[0]) + 1 if offline_channels.size else 0

@@ -30,10 +30,10 @@ os.umask(_UMASK)
 _PACKAGES = ("massengage", "mesa", "numpy", "scipy", "networkx", "pandas", "pyarrow", "pydantic")
 
 
-def package_versions() -> dict[str, str]:
-    """Versions of Python and the packages a result depends on."""
+def package_versions(extra: tuple[str, ...] = ()) -> dict[str, str]:
+    """Versions of Python and the packages a result depends on (plus ``extra`` ones)."""
     versions = {"python": platform.python_version()}
-    for name in _PACKAGES:
+    for name in (*_PACKAGES, *extra):
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:

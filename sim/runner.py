@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +38,6 @@ class RunResult:
     timeseries: pd.DataFrame
     avalanches: pd.DataFrame | None
     scenario: Scenario
-    extras: dict[str, Any] = field(default_factory=dict)
 
 
 def run(

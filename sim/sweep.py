@@ -49,7 +49,6 @@ from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from concurrent.futures.process import BrokenProcessPool, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -58,6 +57,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim.cli import add_overrides_argument
 from sim.experiment import Experiment, ExperimentError, RunSpec, load_experiment
 from sim.results import atomic_write, package_versions
 from sim.runner import AVALANCHE_COLUMNS
@@ -490,13 +490,7 @@ def load_sweep(out_dir: str | Path, *, timeseries: bool = True) -> dict[str, Any
 
 
 def _versions() -> dict[str, str]:
-    versions = package_versions()
-    for name in ("dask", "distributed", "SALib"):
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    return versions
+    return package_versions(("dask", "distributed", "SALib"))
 
 
 def _git_commit(where: Path) -> str | None:
@@ -937,13 +931,8 @@ def add_command(commands: argparse._SubParsersAction) -> None:
         "--dask-local", type=int, metavar="N", help="start a local Dask cluster of N workers"
     )
     sweep.add_argument("--out", type=Path, help="results folder (default: results/<experiment>)")
-    sweep.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a key of the base scenario, e.g. --set population.size=500 (repeatable)",
+    add_overrides_argument(
+        sweep, "override a key of the base scenario, e.g. --set population.size=500 (repeatable)"
     )
     sweep.add_argument(
         "--fresh", action="store_true", help="discard earlier results in the folder and start over"

@@ -1591,14 +1591,6 @@ def _plain(value: Any) -> Any:
 
 
 def _versions() -> dict[str, str]:
-    from importlib import metadata
-
     from sim.results import package_versions
 
-    versions = package_versions()
-    for name in ("ndlib", "matplotlib", "seaborn"):
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    return versions
+    return package_versions(("ndlib", "matplotlib", "seaborn"))
