@@ -27,8 +27,9 @@ import time
 
 import numpy as np
 
-from sim import load_scenario, networks
-from sim.model import EngagementModel
+from sim import load_scenario
+from sim.model import networks
+from sim.model.engagement import EngagementModel
 
 
 def watts_scenario(n: int):
@@ -118,7 +119,7 @@ def agents_ratio(n: int, steps: int = 2) -> dict:
 _CHILD = """
 import json, sys, time
 import numpy as np
-from sim import networks
+from sim.model import networks
 n, build = int(sys.argv[1]), sys.argv[2] == "build"
 start = time.perf_counter()
 graph = networks.generate_graph("erdos_renyi", n, np.random.default_rng(1), mean_degree=6)
@@ -127,7 +128,7 @@ out = {"generate_s": generate}
 if build:
     sys.path.insert(0, ".")
     from benchmarks.bench_engine import watts_scenario
-    from sim.model import EngagementModel
+    from sim.model.engagement import EngagementModel
     scenario = watts_scenario(n)
     start = time.perf_counter()
     model = EngagementModel(scenario, graph=graph)

@@ -35,9 +35,10 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sim.experiment import Experiment, load_experiment  # noqa: E402
-from sim.runner import run  # noqa: E402
-from sim.sweep import SweepReport, local_executor, run_sweep  # noqa: E402
+from sim.experiments.executors import local_executor  # noqa: E402
+from sim.experiments.experiment import Experiment, load_experiment  # noqa: E402
+from sim.experiments.sweep import SweepReport, run_sweep  # noqa: E402
+from sim.model.runner import run  # noqa: E402
 
 
 def experiment(folder: Path, runs: int, n: int) -> Experiment:
@@ -137,7 +138,7 @@ def raw_speedup(pool_1: Executor, pool_2: Executor, iterations: int = 8_000_000)
 
 
 def _warm() -> int:
-    import sim.runner  # noqa: F401
+    import sim.model.runner  # noqa: F401
 
     return os.getpid()
 

@@ -1,16 +1,23 @@
 """massengage: agent-based simulation of mass-engagement cascades and institutional legitimacy.
 
 Citizens, activists and an institution are Mesa agents on a networkx social graph; their state
-lives in numpy arrays so that large populations step fast. See DESIGN.md and the README.
+lives in numpy arrays so that large populations step fast. See DESIGN.md and the README; the
+package's layers are described in docs/architecture.md.
 
 >>> import sim
 >>> result = sim.run("scenarios/baseline.yaml")      # doctest: +SKIP
 >>> result.summary["legitimacy_end"]                  # doctest: +SKIP
 """
 
-from sim.model import EngagementModel, Engine
-from sim.runner import RunResult, run
-from sim.scenario import Scenario, ScenarioError, load_scenario
+from sim.model import (
+    EngagementModel,
+    Engine,
+    RunResult,
+    Scenario,
+    ScenarioError,
+    load_scenario,
+    run,
+)
 
 __all__ = [
     "EngagementModel",

@@ -13,31 +13,21 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from sim.model import Engine
-from sim.networks import GraphFileError
-from sim.scenario import ScenarioError, load_scenario
+from sim.commandline import EXIT_BAD_INPUT, EXIT_OK, UsageError, add_overrides_argument
+from sim.model.engagement import Engine
+from sim.model.graph_files import GraphFileError
+from sim.model.scenario import ScenarioError, load_scenario
 
 __all__ = ["main"]
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_BAD_INPUT = 2
-
-
 # Modules that add a subcommand: each defines ``add_command(commands)``, which adds a parser to
 # the ``commands`` sub-parsers and sets its ``handler`` (parsed args -> exit code).
-COMMAND_MODULES: tuple[str, ...] = ("sim.sweep", "sim.app_cli", "sim.report", "sim.validation")
-
-
-class UsageError(Exception):
-    """A command-line problem reported as one line with exit code 2."""
-
-
-def add_overrides_argument(parser: argparse.ArgumentParser, help: str) -> None:
-    """The ``--set KEY=VALUE`` option (repeatable) that every scenario-loading command takes."""
-    parser.add_argument(
-        "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help=help
-    )
+COMMAND_MODULES: tuple[str, ...] = (
+    "sim.experiments.command",
+    "sim.app.command",
+    "sim.analysis.report",
+    "sim.validation.command",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -74,8 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from sim.results import write_run
-    from sim.runner import run
+    from sim.experiments.results import write_run
+    from sim.model.runner import run
 
     scenario = load_scenario(args.scenario, args.overrides)
     if args.seed is not None and args.seed < 0:

@@ -18,16 +18,12 @@ import solara
 from solara.components.echarts import EchartsWidget
 
 from sim import load_scenario, run
-from sim.app import (
-    MAX_DRAWN,
-    SCENARIO_POLICY,
-    ClassroomApp,
-    ClassroomSession,
-    network_layout,
-)
-from sim.app_cli import resolve_scenario
+from sim.app.lessons import resolve_scenario
+from sim.app.network_view import MAX_DRAWN, network_layout
+from sim.app.page import ClassroomApp
+from sim.app.session import SCENARIO_POLICY, ClassroomSession
 from sim.cli import main
-from sim.scenario import Ignore, Mode, Respond
+from sim.model.schema import Ignore, Mode, Respond
 
 from .conftest import SCENARIOS
 
@@ -346,7 +342,7 @@ def test_taken_port_is_one_line_and_exit_code_2(capsys):
 
 
 def test_required_assets_are_read_from_solaras_own_files():
-    from sim.app_cli import required_assets
+    from sim.app.command import required_assets
 
     assets = dict(required_assets())
     assert {"requirejs", "font-awesome", "echarts"} <= set(assets)
@@ -363,7 +359,7 @@ def _fake_npm(folder, script: str):
 
 
 def test_install_assets_unpacks_each_npm_tarball_into_place(tmp_path, monkeypatch):
-    from sim.app_cli import install_assets, missing_assets, required_assets
+    from sim.app.command import install_assets, missing_assets, required_assets
 
     # A stand-in for `npm pack NAME@VERSION --json --pack-destination DIR`: a real tarball.
     bin_dir = _fake_npm(
@@ -387,7 +383,7 @@ def test_install_assets_unpacks_each_npm_tarball_into_place(tmp_path, monkeypatc
 
 
 def test_install_assets_fails_in_one_line_when_the_registry_is_unreachable(tmp_path, monkeypatch):
-    from sim.app_cli import AssetsError, install_assets
+    from sim.app.command import AssetsError, install_assets
 
     bin_dir = _fake_npm(
         tmp_path,

@@ -84,7 +84,7 @@ def app_server(scenario: Path) -> Iterator[str]:
 def browser():
     from playwright.sync_api import sync_playwright
 
-    from sim.app_cli import AssetsError, install_assets
+    from sim.app.command import AssetsError, install_assets
 
     try:
         install_assets(quiet=True)

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from sim import load_scenario, run
-from sim.model import EngagementModel
-from sim.runner import run_episode
+from sim.model.engagement import EngagementModel
+from sim.model.runner import run_episode
 
 from .conftest import SCENARIOS
 

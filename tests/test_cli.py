@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
-from sim.results import load_run
+from sim.experiments.results import load_run
 
 from .conftest import ROOT, SCENARIOS, scenario_files
 
@@ -94,7 +94,7 @@ def test_default_output_folder_is_results_slash_name(tmp_path, monkeypatch):
 
 def test_save_then_load_round_trip_keeps_values_and_dtypes(tmp_path):
     from sim import run
-    from sim.results import write_run
+    from sim.experiments.results import write_run
 
     result = run(SCENARIOS / "low_cost_avalanche.yaml", overrides={"avalanches.count": 30})
     write_run(result, tmp_path, engine="vectorized", seconds=0.0, command=[])

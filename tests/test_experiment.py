@@ -11,14 +11,9 @@ import pytest
 import yaml
 
 from sim.cli import main
-from sim.experiment import (
-    Design,
-    ExperimentError,
-    Role,
-    load_experiment,
-    run_seed,
-    salib_problem,
-)
+from sim.experiments.design import run_seed
+from sim.experiments.experiment import ExperimentError, load_experiment, salib_problem
+from sim.experiments.spec import Design, Role
 
 from .conftest import ROOT, SCENARIOS
 

@@ -7,7 +7,7 @@ import pytest
 
 from sim import ScenarioError, load_scenario, run
 from sim.cli import main
-from sim.model import EngagementModel
+from sim.model.engagement import EngagementModel
 
 
 def write_scenario(folder, network: str, extra: str = "") -> str:

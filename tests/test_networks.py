@@ -1,4 +1,4 @@
-"""Tests for sim.networks: graph generation, file input, adjacency and node placement."""
+"""Tests for sim.model.networks: graph generation, file input, adjacency and node placement."""
 
 from __future__ import annotations
 
@@ -11,15 +11,9 @@ import scipy.sparse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.networks import (
-    GraphFileError,
-    adjacency,
-    choose_nodes,
-    degrees,
-    generate_graph,
-    read_graph,
-    top_by_betweenness,
-)
+from sim.model.graph_files import GraphFileError, read_graph
+from sim.model.networks import adjacency, degrees, generate_graph
+from sim.model.placement import choose_nodes, top_by_betweenness
 
 RANDOM_KINDS = ["erdos_renyi", "watts_strogatz", "barabasi_albert", "stochastic_block"]
 

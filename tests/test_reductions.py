@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from sim import load_scenario, run
-from sim.model import EngagementModel
+from sim.model.engagement import EngagementModel
 
 from .conftest import SCENARIOS
 
@@ -90,7 +90,7 @@ def test_watts_reduction_needs_no_grievance_effect():
 
 def test_a_strict_comparison_would_break_the_riot(monkeypatch):
     """Granovetter's rule is inclusive; comparing with '>' instead stops the riot at once."""
-    from sim import rules
+    from sim.model import rules
 
     monkeypatch.setattr(rules, "willing", lambda drive, threshold, cost: drive > threshold + cost)
     result = run(SCENARIOS / "granovetter_riot.yaml")

@@ -37,9 +37,9 @@ from scipy import optimize, stats
 
 from sim import analysis
 from sim.cli import main
-from sim.experiment import load_experiment
-from sim.outcomes import fit_power_law_tail
-from sim.sweep import run_sweep
+from sim.experiments.experiment import load_experiment
+from sim.experiments.sweep import run_sweep
+from sim.model.outcomes import fit_power_law_tail
 
 from .conftest import CHROMIUM, CHROMIUM_ARGS, ROOT
 
@@ -523,8 +523,8 @@ def test_sobol_indices_of_the_ishigami_function_through_the_report(tmp_path):
     """Ishigami and Homma (1990): analytic S1 = (0.314, 0.442, 0), ST = (0.558, 0.442, 0.244).
 
     The function's values stand in for the model's outcome in a sweep's results folder laid
-    out by the sweep (design, samples and SALib problem from sim.experiment); the report reads
-    it like any other sweep.
+    out by the sweep (design, samples and SALib problem from sim.experiments.experiment); the
+    report reads it like any other sweep.
     """
     path = tmp_path / "ishigami.yaml"
     path.write_text(ISHIGAMI.format(scenario=ROOT / "scenarios" / "baseline.yaml"))
@@ -735,7 +735,7 @@ def test_intervals_wilson_and_t():
 def test_figures_are_functions_of_dataframes_returning_figures(reports):
     from matplotlib.figure import Figure
 
-    from sim import figures
+    from sim.analysis import figures
 
     sweep = analysis.load(reports["legitimacy_and_cascades"])
     fig = figures.trajectories(

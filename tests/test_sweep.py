@@ -19,8 +19,11 @@ import pytest
 import yaml
 
 from sim.cli import main
-from sim.experiment import Experiment, ExperimentError, load_experiment
-from sim.sweep import Batch, load_sweep, local_executor, run_batch, run_sweep
+from sim.experiments.batch import Batch, run_batch
+from sim.experiments.executors import local_executor
+from sim.experiments.experiment import Experiment, ExperimentError, load_experiment
+from sim.experiments.storage import load_sweep
+from sim.experiments.sweep import run_sweep
 
 from .conftest import ROOT, SCENARIOS
 

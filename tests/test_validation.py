@@ -9,14 +9,16 @@ import numpy as np
 import pytest
 from scipy import optimize
 
-from sim import rules, validation
+from sim import validation
 from sim.cli import main
+from sim.model import rules
 from sim.validation import (
     QUICK,
     Check,
     cascade_probability,
     critical_spread,
     gleeson_cahalane_size,
+    independent,
     normal_crowd_equilibrium,
     run_suite,
     threshold_map_equilibrium,
@@ -147,7 +149,7 @@ def test_wrong_grievance_fails_a_check(monkeypatch):
 
 
 def test_ndlib_is_used_when_it_imports(quick_run):
-    error = validation._ndlib_available()
+    error = validation.ndlib_available()
     if error is not None:
         pytest.skip(f"NDlib does not import here: {error}")
     _, out, _ = quick_run
@@ -158,7 +160,7 @@ def test_ndlib_is_used_when_it_imports(quick_run):
 
 
 def test_fallback_implementation_is_flagged(monkeypatch):
-    monkeypatch.setattr(validation, "_ndlib_available", lambda: "ModuleNotFoundError: six")
+    monkeypatch.setattr(independent, "ndlib_available", lambda: "ModuleNotFoundError: six")
     family = validation.check_ndlib(QUICK, 7)
     assert family.series["implementation"] == "plain re-implementation"
     assert "NDlib could not be imported" in family.series["flag"]

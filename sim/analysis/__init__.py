@@ -1,0 +1,87 @@
+"""Analysis of finished sweeps: tables, intervals, sensitivity, strategy comparison, findings,
+figures and the report. Built on :mod:`sim.experiments` and :mod:`sim.model`.
+
+Everything is plain pandas/numpy/scipy over the tables ``massengage sweep`` writes
+(``runs.parquet``, ``timeseries.parquet``, ``avalanches.parquet``, ``manifest.json``; see
+:mod:`sim.experiments.sweep`), so it can be used from a notebook::
+
+    from sim import analysis
+    sweep = analysis.load("results/legitimacy_and_cascades")
+    analysis.aggregate(sweep.runs, ["institution.policy"], ["legitimacy_end"])
+
+The modules, each importing only modules listed before it:
+
+- :mod:`~sim.analysis.sweeps`: a sweep's results (:func:`load`, :class:`Sweep`), and how
+  outcomes are named and formatted;
+- :mod:`~sim.analysis.intervals`: means with t or Wilson intervals across runs;
+- :mod:`~sim.analysis.theory`: Watts' (2002) analytic cascade window;
+- :mod:`~sim.analysis.sensitivity_indices`: Sobol' and Morris indices (SALib);
+- :mod:`~sim.analysis.strategies`: strategies ranked across uncertain worlds;
+- :mod:`~sim.analysis.sentences`: a finding's sentence, with its quoted numbers;
+- :mod:`~sim.analysis.key_findings`: the findings generated from the numbers;
+- :mod:`~sim.analysis.figures`: figures, each a function of a DataFrame;
+- :mod:`~sim.analysis.contents`, :mod:`~sim.analysis.exhibits`, :mod:`~sim.analysis.render`
+  and :mod:`~sim.analysis.report`: the ``massengage report`` command.
+
+This package re-exports the analysis API below; it does not import the figures or the report
+(``from sim.analysis import figures`` does). Nothing here imports :mod:`sim.app`,
+:mod:`sim.validation` or :mod:`sim.cli`, and model code never imports this package.
+"""
+
+from sim.analysis.intervals import aggregate, bounded, cascade_grid, interval, trajectories
+from sim.analysis.key_findings import findings
+from sim.analysis.sensitivity_indices import morris_indices, sensitivity, sobol_indices
+from sim.analysis.sentences import Code, Finding, Name, Quote
+from sim.analysis.strategies import (
+    Goal,
+    StrategyComparison,
+    compare_strategies,
+    default_goals,
+    strategy_label,
+)
+from sim.analysis.sweeps import (
+    BOOTSTRAP,
+    BOOTSTRAP_SEED,
+    CONFIDENCE,
+    AnalysisError,
+    Sweep,
+    Varied,
+    describe_outcome,
+    format_value,
+    load,
+)
+from sim.analysis.theory import watts_applicable, watts_boundary, watts_condition, watts_window
+
+__all__ = [
+    "BOOTSTRAP",
+    "BOOTSTRAP_SEED",
+    "CONFIDENCE",
+    "AnalysisError",
+    "Code",
+    "Finding",
+    "Goal",
+    "Name",
+    "Quote",
+    "StrategyComparison",
+    "Sweep",
+    "Varied",
+    "aggregate",
+    "bounded",
+    "cascade_grid",
+    "compare_strategies",
+    "default_goals",
+    "describe_outcome",
+    "findings",
+    "format_value",
+    "interval",
+    "load",
+    "morris_indices",
+    "sensitivity",
+    "sobol_indices",
+    "strategy_label",
+    "trajectories",
+    "watts_applicable",
+    "watts_boundary",
+    "watts_condition",
+    "watts_window",
+]

@@ -1,0 +1,175 @@
+"""A report as text: :func:`render_html` and :func:`render_markdown`.
+
+The HTML is one self-contained file (CSS inline, figures embedded as base64 PNG) in which every
+quoted number is a ``<span class="q">`` whose ``data-q`` attribute is the JSON specification
+from which it can be recomputed (:class:`~sim.analysis.sentences.Quote`); the Markdown links
+the figure files in ``figures/``.
+
+Imports :mod:`sim.analysis.contents`, :mod:`~sim.analysis.sentences` and
+:mod:`~sim.analysis.sweeps`.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import math
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+
+from sim.analysis.contents import FIGURES, Report, parameter_table
+from sim.analysis.sentences import Code, Finding, Name, Part, Quote
+from sim.analysis.sweeps import format_value
+
+__all__ = ["render_html", "render_markdown"]
+
+
+def _html_part(part: Part) -> str:
+    if isinstance(part, Quote):
+        spec = html.escape(json.dumps(part.spec, sort_keys=True), quote=True)
+        value = html.escape(json.dumps(part.value), quote=True)
+        text = html.escape(part.text)
+        return f'<span class="q" data-q="{spec}" data-value="{value}">{text}</span>'
+    if isinstance(part, Code):
+        return f"<code>{html.escape(part.text)}</code>"
+    if isinstance(part, Name):
+        return f'<em class="name">{html.escape(part.text)}</em>'
+    return html.escape(part)
+
+
+def _html_table(frame: pd.DataFrame) -> str:
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    body = []
+    for row in frame.itertuples(index=False):
+        cells = "".join(f"<td>{html.escape(_cell(v))}</td>" for v in row)
+        body.append(f"<tr>{cells}</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return format_value(value, "g3")
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value)
+
+
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:1180px;margin:2em auto;
+padding:0 1em;color:#1d232b;line-height:1.45}
+h1{font-size:1.7em;margin-bottom:.2em}h2{margin-top:1.8em;border-bottom:1px solid #d6dbe1}
+.coverage{background:#eef4fb;border-left:4px solid #3b73b9;padding:.6em .9em}
+.coverage.partial{background:#fff5e6;border-left-color:#d08a1c}
+dl.overview{display:grid;grid-template-columns:11em 1fr;gap:.25em 1em;font-size:.92em}
+dl.overview dt{font-weight:600}dl.overview dd{margin:0}
+ul.findings li{margin:.45em 0}.q{font-weight:600;color:#0b4f8a}
+code{background:#f1f3f5;padding:0 .25em;border-radius:3px;font-size:.9em}
+figure{margin:1.5em 0}figure img{max-width:100%;height:auto;border:1px solid #e3e7eb}
+figcaption{font-size:.9em;color:#4a5561}
+table{border-collapse:collapse;font-size:.82em;margin:.6em 0 1.4em}
+th,td{border:1px solid #d6dbe1;padding:.25em .5em;text-align:left;vertical-align:top}
+th{background:#f4f6f8}.notes{font-size:.9em;color:#4a5561}
+details pre{background:#f6f8fa;padding:.8em;overflow-x:auto;font-size:.82em}
+"""
+
+
+def render_html(report: Report) -> str:
+    """The self-contained HTML report (no external resource: CSS inline, images base64)."""
+    sweep = report.sweep
+    title = f"massengage report: {sweep.name}"
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
+        f"<h1>{html.escape(title)}</h1>",
+        f'<p class="generated">Generated {datetime.now(UTC).isoformat(timespec="seconds")} '
+        f"from <code>{html.escape(str(sweep.path))}</code>.</p>",
+        '<h2 id="what-was-run">What was run</h2>',
+        f'<p class="coverage{" partial" if sweep.partial else ""}">'
+        + "".join(_html_part(p) for p in report.coverage)
+        + "</p>",
+        '<dl class="overview">',
+    ]
+    for label, text in report.overview:
+        out.append(f"<dt>{html.escape(label)}</dt><dd>{html.escape(text)}</dd>")
+    out.append("</dl>")
+    out.append(_html_table(parameter_table(sweep)))
+    text = sweep.manifest.get("experiment_text")
+    if text:
+        out.append(
+            f"<details><summary>Experiment file</summary><pre>{html.escape(text)}</pre></details>"
+        )
+    out.append('<h2 id="findings">Key findings</h2><ul class="findings">')
+    for finding in report.findings:
+        body = "".join(_html_part(p) for p in finding.parts)
+        out.append(f'<li class="finding" data-topic="{finding.topic}">{body}</li>')
+    out.append("</ul>")
+    if report.notes:
+        out.append('<ul class="notes">')
+        out += [f"<li>{html.escape(n)}</li>" for n in report.notes]
+        out.append("</ul>")
+    out.append('<h2 id="figures">Figures</h2>')
+    for entry in report.figures:
+        data = base64.b64encode(entry.png).decode("ascii")
+        out.append(
+            f'<figure id="fig-{entry.stem}"><h3>{html.escape(entry.title)}</h3>'
+            f'<img alt="{html.escape(entry.title)}" src="data:image/png;base64,{data}">'
+            f"<figcaption>{html.escape(entry.caption)} (Files: figures/{entry.stem}.png, "
+            f"figures/{entry.stem}.svg.)</figcaption></figure>"
+        )
+    out.append('<h2 id="tables">Tables</h2>')
+    for table in report.tables[1:]:
+        out.append(
+            f'<h3>{html.escape(table.title)}</h3><p class="notes">'
+            f"{html.escape(table.caption)}</p>{_html_table(table.frame)}"
+        )
+    out.append("</body></html>")
+    return "\n".join(out) + "\n"
+
+
+def _md_table(frame: pd.DataFrame) -> str:
+    def esc(value: Any) -> str:
+        return _cell(value).replace("|", "\\|").replace("\n", " ")
+
+    lines = [
+        "| " + " | ".join(esc(c) for c in frame.columns) + " |",
+        "|" + "|".join("---" for _ in frame.columns) + "|",
+    ]
+    lines += [
+        "| " + " | ".join(esc(v) for v in row) + " |" for row in frame.itertuples(index=False)
+    ]
+    return "\n".join(lines)
+
+
+def render_markdown(report: Report) -> str:
+    """The report as Markdown, linking the figure files in ``figures/``."""
+    sweep = report.sweep
+
+    def md(parts: Sequence[Part]) -> str:
+        return Finding("", tuple(parts)).markdown()
+
+    out = [f"# massengage report: {sweep.name}", "", "## What was run", "", md(report.coverage), ""]
+    out += [f"- **{label}**: {text}" for label, text in report.overview]
+    out += ["", _md_table(parameter_table(sweep)), "", "## Key findings", ""]
+    out += [f"- {finding.markdown()}" for finding in report.findings]
+    if report.notes:
+        out += ["", *[f"> {n}" for n in report.notes]]
+    out += ["", "## Figures", ""]
+    for entry in report.figures:
+        out += [
+            f"### {entry.title}",
+            "",
+            f"![{entry.title}]({FIGURES}/{entry.stem}.png)",
+            "",
+            f"{entry.caption} ([SVG]({FIGURES}/{entry.stem}.svg))",
+            "",
+        ]
+    out += ["## Tables", ""]
+    for table in report.tables[1:]:
+        out += [f"### {table.title}", "", table.caption, "", _md_table(table.frame), ""]
+    return "\n".join(out).rstrip() + "\n"

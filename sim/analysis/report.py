@@ -1,0 +1,293 @@
+"""``massengage report RESULTS_DIR``: a sweep's figures, findings and tables as one report.
+
+The report (issue 5) turns a finished or partly finished sweep (:mod:`sim.experiments.sweep`) into
+
+- ``figures/*.png`` and ``figures/*.svg``, chosen from what the experiment varied
+  (:mod:`sim.analysis.figures`);
+- ``report.html``: one self-contained file (CSS inline, figures embedded as base64 PNG) that
+  opens with what was run and how many runs the report covers, then the key findings as plain
+  sentences generated from the numbers (:func:`sim.analysis.findings`), then the figures and
+  the tables;
+- ``report.md``: the same for reading in a repository (figures linked from ``figures/``).
+
+Every quoted number in ``report.html`` is a ``<span class="q">`` whose ``data-q`` attribute is
+the JSON specification from which it can be recomputed (:class:`sim.analysis.Quote`).
+
+Everything is computed and rendered in memory first; files are then written each to a
+temporary name and renamed, so a failure leaves no half-written report.
+
+This module builds the report (:func:`build_report`), writes it (:func:`write_report`) and adds
+the command (:func:`add_command`, registered by :mod:`sim.cli`). It is the top module of
+:mod:`sim.analysis`: the report's contents are in :mod:`~sim.analysis.contents`, its figures and
+tables are made by :mod:`~sim.analysis.exhibits` and its text by :mod:`~sim.analysis.render`,
+and nothing in the package imports this module.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from sim.analysis import key_findings, sensitivity_indices, strategies, sweeps
+from sim.analysis.contents import FIGURES, Report, key_outcomes
+from sim.analysis.exhibits import make_figures, make_tables
+from sim.analysis.render import render_html, render_markdown
+from sim.analysis.sentences import Part, Quote
+from sim.analysis.strategies import Goal, StrategyComparison
+from sim.analysis.sweeps import AnalysisError, Sweep
+from sim.commandline import EXIT_OK
+from sim.experiments.results import atomic_write
+
+__all__ = ["Report", "add_command", "build_report", "cmd_report", "write_report"]
+
+FIGURE_INDEX = "figures.json"
+
+
+# --------------------------------------------------------------------------------------------
+# Building
+
+
+def build_report(results_dir: str | Path, *, goals: Sequence[str] | None = None) -> Report:
+    """Load a sweep's results and compute the report's findings, figures and tables.
+
+    Parameters
+    ----------
+    results_dir
+        A folder written by ``massengage sweep`` (finished or not).
+    goals
+        Outcomes strategies are judged on, as ``NAME``, ``NAME:max`` or ``NAME:min``
+        (default: :func:`sim.analysis.default_goals`).
+    """
+    sweep = sweeps.load(results_dir)
+    chosen = [Goal.parse(g) for g in goals] if goals else strategies.default_goals(sweep)
+    for goal in chosen:
+        if goal.outcome not in sweep.outcomes:
+            raise AnalysisError(
+                f"--outcome {goal.outcome}: not an outcome of this sweep; expected one of: "
+                + ", ".join(sweep.outcomes)
+            )
+    notes: list[str] = []
+    comparisons = _comparisons(sweep, chosen, notes)
+    sensitivity = sensitivity_indices.sensitivity(sweep, key_outcomes(sweep))
+    if sensitivity is not None:
+        notes += [f"Sensitivity: {n}" for n in sensitivity.notes]
+    report = Report(
+        sweep=sweep,
+        coverage=_coverage(sweep),
+        overview=_overview(sweep),
+        findings=key_findings.findings(sweep, comparisons, sensitivity),
+        notes=notes,
+        comparisons=comparisons,
+        sensitivity=sensitivity,
+    )
+    report.figures = make_figures(sweep, comparisons, sensitivity)
+    report.tables = make_tables(sweep, comparisons, sensitivity)
+    return report
+
+
+def _comparisons(sweep: Sweep, goals: list[Goal], notes: list[str]) -> list[StrategyComparison]:
+    levers = sweep.levers
+    if not levers:
+        return []
+    if any(not p.crossed for p in levers):
+        notes.append(
+            "Strategies: levers sampled over a range are not compared as discrete strategies; "
+            "give them values or options to compare strategies."
+        )
+        return []
+    keys = [p.key for p in levers]
+    if len(sweep.runs[keys].drop_duplicates()) < 2:
+        return []
+    seeds = sweep.experiment.get("seeds", "per_run")
+    out = []
+    for goal in goals:
+        try:
+            comparison = strategies.compare_strategies(
+                sweep.runs,
+                keys,
+                sweep.worlds,
+                goal,
+                worlds_sampled=sweep.worlds_sampled,
+                paired_replicates=seeds == "per_replicate",
+            )
+        except AnalysisError as exc:
+            notes.append(f"Strategies: {exc}")
+            continue
+        if comparison.dropped_worlds:
+            notes.append(
+                f"Strategies ({goal.outcome}): {comparison.dropped_worlds} uncertain world(s) "
+                "left out because some strategy has no finished run there."
+            )
+        out.append(comparison)
+    return out
+
+
+def _coverage(sweep: Sweep) -> list[Part]:
+    """How many runs the report covers, and why some are missing."""
+    done, total = sweep.done_runs, sweep.total_runs
+    count = Quote(str(done), done, {"stat": "count", "where": {}, "fmt": "int"})
+    failed = len(sweep.failures)
+    if not sweep.partial:
+        return ["This report covers all ", count, " runs of the sweep."]
+    missing = total - done - failed
+    text = f" of {total} runs ({100 * done / total:.0f} %)"
+    if missing > 0:
+        text += f": the sweep is not finished (status: {sweep.status}; {missing} runs not yet run)"
+    text += "."
+    if failed:
+        text += f" {failed} run(s) failed; they are listed at the end and in manifest.json."
+    text += (
+        " Figures, tables and findings use the finished runs only; with runs missing, "
+        "averages over the other parameters can be unbalanced. Rerunning the same massengage "
+        "sweep command resumes the sweep (and retries failed runs); then report again."
+    )
+    return ["This report covers ", count, text]
+
+
+def _overview(sweep: Sweep) -> list[tuple[str, str]]:
+    """What was run, as (label, text) pairs read from the manifest."""
+    m, e = sweep.manifest, sweep.experiment
+    base = m.get("base_scenario", {})
+    design = e.get("design", {})
+    kind = design.get("kind", "grid")
+    size = f"{kind}" + (f" (n = {design['n']})" if design.get("n") else "")
+    rows = [
+        ("Experiment", f"{sweep.name} ({m.get('experiment_file', 'unknown file')})"),
+        ("Description", e.get("description") or _comment_header(m.get("experiment_text", ""))),
+        (
+            "Design",
+            f"{size}: {e.get('combinations', '?')} combination(s) x {e.get('samples', '?')} "
+            f"sample(s) = {e.get('points', '?')} point(s) x {e.get('replicates', '?')} "
+            f"replicate(s) = {e.get('runs', '?')} runs; master seed {e.get('master_seed')} "
+            f"({e.get('seeds', 'per_run')} seeds)",
+        ),
+        (
+            "Base scenario",
+            f"{base.get('name', '?')}: {base.get('mode', '?')} mode, "
+            f"N = {base.get('population', {}).get('size', '?')}, network "
+            f"{base.get('network', {}).get('kind', '?')}",
+        ),
+        ("Status", _status(sweep)),
+        ("Started / finished", f"{m.get('started')} / {m.get('finished') or 'not finished'}"),
+        ("Command", " ".join(str(c) for c in m.get("command", [])) or "unknown"),
+        ("Versions", ", ".join(f"{k} {v}" for k, v in m.get("versions", {}).items())),
+        ("Git commit", str(m.get("git_commit") or "unknown")),
+    ]
+    if sweep.from_parts:
+        rows.append(("Unconsolidated runs", f"{sweep.from_parts} read from parts/"))
+    return rows
+
+
+def _status(sweep: Sweep) -> str:
+    runs = sweep.manifest.get("runs", {})
+    kinds = ("done", "failed", "not_run")
+    counts = [f"{runs[k]} {k.replace('_', ' ')}" for k in kinds if k in runs]
+    return f"{sweep.status}: {runs.get('total', sweep.total_runs)} runs" + (
+        f" ({', '.join(counts)})" if counts else " (counts not recorded yet: still running?)"
+    )
+
+
+def _comment_header(text: str) -> str:
+    """The leading comment block of an experiment file, as prose."""
+    lines = []
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        lines.append(line.lstrip("#").strip())
+    return " ".join(line for line in lines if line) or "(none given)"
+
+
+# --------------------------------------------------------------------------------------------
+# Writing
+
+
+def write_report(report: Report, out: str | Path) -> list[Path]:
+    """Write the figures, ``report.html`` and ``report.md`` into ``out``; returns the paths.
+
+    Figures a previous report wrote and this one does not are removed.
+    """
+    out = Path(out)
+    folder = out / FIGURES
+    written: list[Path] = []
+    for entry in report.figures:
+        for suffix, data in (("png", entry.png), ("svg", entry.svg)):
+            path = folder / f"{entry.stem}.{suffix}"
+            atomic_write(path, lambda tmp, d=data: tmp.write_bytes(d))
+            written.append(path)
+    index_path = folder / FIGURE_INDEX
+    previous = []
+    if index_path.exists():
+        try:
+            previous = json.loads(index_path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            previous = []
+    names = sorted(p.name for p in written)
+    for name in set(previous) - set(names):
+        if isinstance(name, str) and "/" not in name:
+            (folder / name).unlink(missing_ok=True)
+    if written:
+        atomic_write(index_path, lambda tmp: tmp.write_text(json.dumps(names, indent=1) + "\n"))
+    html_text = render_html(report)
+    md_text = render_markdown(report)
+    atomic_write(out / "report.html", lambda tmp: tmp.write_text(html_text, encoding="utf-8"))
+    atomic_write(out / "report.md", lambda tmp: tmp.write_text(md_text, encoding="utf-8"))
+    return [*written, out / "report.html", out / "report.md"]
+
+
+# --------------------------------------------------------------------------------------------
+# Command line
+
+
+def add_command(commands: argparse._SubParsersAction) -> None:
+    """Add ``massengage report`` to the command line."""
+    parser = commands.add_parser(
+        "report",
+        help="turn a sweep's results into figures and a self-contained report",
+        description="Read a sweep's results folder (written by massengage sweep, finished or "
+        "not) and write figures/ (PNG and SVG), report.html (self-contained) and report.md.",
+    )
+    parser.add_argument(
+        "results",
+        type=Path,
+        metavar="RESULTS_DIR",
+        help="a sweep's results folder, e.g. results/cascade_window",
+    )
+    parser.add_argument(
+        "--out", type=Path, metavar="DIR", help="where to write the report (default: RESULTS_DIR)"
+    )
+    parser.add_argument(
+        "--outcome",
+        dest="goals",
+        action="append",
+        default=[],
+        metavar="NAME[:max|min]",
+        help="an outcome to rank strategies on, e.g. legitimacy_end or "
+        "avalanche_global_share:min (repeatable; default: legitimacy_end, total_signal and, "
+        "for episodes, peak_engaged)",
+    )
+    parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    parser.set_defaults(handler=cmd_report)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    out = args.out if args.out is not None else args.results
+    if out.exists() and not out.is_dir():
+        raise AnalysisError(f"--out {out}: is a file; expected a folder")
+    report = build_report(args.results, goals=args.goals or None)
+    paths = write_report(report, out)
+    if not args.quiet:
+        sweep = report.sweep
+        print(
+            f"{sweep.name}: report on {sweep.done_runs} of {sweep.total_runs} runs"
+            f"{' (sweep not finished)' if sweep.partial else ''}: {len(report.findings)} "
+            f"findings, {len(report.figures)} figures, {len(report.tables) - 1} tables",
+            file=sys.stdout,
+        )
+        print(
+            f"  written: {out}/report.html, {out}/report.md, {out}/{FIGURES}/ "
+            f"({len(paths) - 2} files)"
+        )
+    return EXIT_OK

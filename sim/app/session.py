@@ -1,0 +1,432 @@
+"""The classroom session: one model, what a teacher can do to it, and its incidents.
+
+No UI here, so tests drive it directly; the page (:mod:`sim.app.page`) renders it. Every step
+and every parameter change goes through :class:`ClassroomSession`, which holds one lock so that
+the play loop and the controls never touch the model at the same time.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sim.app.network_view import NetworkView
+from sim.model.engagement import EngagementModel
+from sim.model.scenario import Scenario, ScenarioError, load_scenario
+from sim.model.schema import Broadcast, Concede, Ignore, Mode, Respond, Suppress
+
+__all__ = [
+    "MAX_COMPLETE",
+    "NETWORK_KINDS",
+    "POLICIES",
+    "SCENARIO_POLICY",
+    "ClassroomSession",
+    "Incident",
+]
+
+# A complete graph has n(n-1)/2 edges: keep the app's complete graphs small.
+MAX_COMPLETE = 400
+# Points kept per time-series plot (longer histories are thinned evenly).
+MAX_PLOT_POINTS = 600
+
+NETWORK_KINDS = ("erdos_renyi", "watts_strogatz", "barabasi_albert", "stochastic_block", "complete")
+
+
+# ------------------------------------------------------------------------------------------------
+# Response policies a teacher can switch to while the model runs.
+
+
+def _first(policy: Sequence[Any], kind: type) -> Any:
+    return next((action for action in policy if isinstance(action, kind)), None)
+
+
+def _policy_none(policy: Sequence[Any]) -> list[Any]:
+    return []
+
+
+def _policy_ignore(policy: Sequence[Any]) -> list[Any]:
+    return [_first(policy, Ignore) or Ignore(action="ignore", unheard=0.05)]
+
+
+def _policy_broadcast(policy: Sequence[Any]) -> list[Any]:
+    return [_first(policy, Broadcast) or Broadcast(action="broadcast")]
+
+
+def _policy_respond(policy: Sequence[Any]) -> list[Any]:
+    return [_first(policy, Respond) or Respond(action="respond")]
+
+
+def _policy_respond_concede(policy: Sequence[Any]) -> list[Any]:
+    return [*_policy_respond(policy), _first(policy, Concede) or Concede(action="concede")]
+
+
+def _policy_suppress(policy: Sequence[Any]) -> list[Any]:
+    return [_first(policy, Suppress) or Suppress(action="suppress")]
+
+
+# name -> function of the scenario's own policy giving the new policy; an action the scenario
+# already has keeps its parameters, others take the schema's defaults (sim.model.schema), except
+# ignore, whose default unheard loss (2 %) is raised to 5 % so a class sees it within minutes.
+POLICIES: dict[str, Callable[[Sequence[Any]], list[Any]]] = {
+    "none": _policy_none,
+    "ignore": _policy_ignore,
+    "broadcast": _policy_broadcast,
+    "respond": _policy_respond,
+    "respond + concede": _policy_respond_concede,
+    "suppress": _policy_suppress,
+}
+SCENARIO_POLICY = "as in the scenario"
+
+
+# ------------------------------------------------------------------------------------------------
+# The session: one model, its controls, its incidents. No UI here, so tests drive it directly.
+
+
+@dataclass
+class Incident:
+    """One avalanche: a spark and everything it sets off until nobody joins any more.
+
+    ``size`` counts the distinct citizens engaged during it, the spark included, as
+    :func:`sim.model.runner.run_avalanches` does.
+    """
+
+    index: int
+    spark: int
+    start_step: int
+    involved: np.ndarray = field(repr=False)
+    steps: int = 0
+    ended: bool = False
+
+    @property
+    def size(self) -> int:
+        return int(np.count_nonzero(self.involved))
+
+
+class ClassroomSession:
+    """A model and everything a teacher can do to it.
+
+    Parameters
+    ----------
+    source
+        Scenario YAML path or mapping, as for :func:`sim.load_scenario`.
+    overrides
+        ``key.path=value`` overrides applied at every reset (the command line's ``--set``).
+
+    Notes
+    -----
+    Live controls (:meth:`set_cost`, :meth:`set_threshold_mean`, :meth:`set_grievance_weight`,
+    :meth:`set_fatigue`, :meth:`set_spark_rate`, :meth:`set_policy`) change the running model's
+    parameters at once and are re-applied after a reset. Network kind, size, mean degree, seed
+    and free ``key=value`` changes apply at the next :meth:`reset`.
+    """
+
+    def __init__(
+        self,
+        source: str | Path | Mapping[str, Any],
+        overrides: Sequence[str] | None = None,
+    ) -> None:
+        self.source = source
+        self.base_overrides = list(overrides or [])
+        self.lock = threading.RLock()
+        self.base = load_scenario(source, self.base_overrides or None)
+        self.live: dict[str, Any] = {}
+        self.pending: dict[str, Any] = {}
+        self.changes: list[str] = []
+        self.policy_name = SCENARIO_POLICY
+        self.auto_spark = self.base.mode is Mode.AVALANCHES
+        self.timings: list[float] = []
+        self.cpu_timings: list[float] = []
+        self.pending_seed: int | None = None
+        self.rendered_tick = 0  # set by the page after each render (ClassroomApp)
+        self._build(self.base, seed=None)
+
+    # --- building ---------------------------------------------------------------------------
+
+    def _build(self, scenario: Scenario, seed: int | None) -> None:
+        model = EngagementModel(scenario, seed=seed)
+        self.scenario = scenario
+        self.model = model
+        self.base_threshold = model.threshold.copy()
+        self.incidents: list[Incident] = []
+        self.current: Incident | None = None
+        self.legitimacy_start = model.legitimacy
+        # The same start as sim.model.runner: seed the campaign (episode), observe, collect row 0.
+        if scenario.mode is Mode.EPISODE:
+            model.seed_campaign()
+        model.institution.observe(0.0)
+        model.datacollector.collect(model)
+        self._apply_live()
+        self.view = NetworkView(model)
+
+    def _apply_live(self) -> None:
+        m = self.model
+        if "cost" in self.live:
+            m.channel_costs[0] = self.live["cost"]
+        if "threshold_shift" in self.live:
+            m.threshold = np.clip(self.base_threshold + self.live["threshold_shift"], 0.0, 1.0)
+        for name in ("grievance_weight", "fatigue", "spark_rate"):
+            if name in self.live:
+                setattr(m, name, self.live[name])
+        if self.policy_name != SCENARIO_POLICY:
+            m.institution.policy = POLICIES[self.policy_name](self.scenario.institution.policy)
+
+    def reset_overrides(self) -> list[str]:
+        """The ``key=value`` changes the next reset applies (command line's first)."""
+        pending = [f"{key}={json.dumps(value)}" for key, value in self.pending.items()]
+        return self.base_overrides + pending + self.changes
+
+    def reset(self) -> None:
+        """Rebuild the world from the scenario with the pending changes, then the live values.
+
+        Raises :class:`ScenarioError` (and keeps the current model) when the changes do not make
+        a valid scenario.
+        """
+        overrides = self.reset_overrides()
+        scenario = load_scenario(self.source, overrides or None)
+        if scenario.network.kind == "complete" and scenario.population.size > MAX_COMPLETE:
+            raise ScenarioError(
+                f"network.kind: a complete graph is limited to {MAX_COMPLETE} citizens in the "
+                f"app, got population.size {scenario.population.size}"
+            )
+        seed = self.pending_seed
+        with self.lock:
+            try:
+                self._build(scenario, seed=seed)
+            except ValueError as exc:
+                if isinstance(exc, ScenarioError):
+                    raise
+                raise ScenarioError(f"{scenario.source or '<scenario>'}: {exc}") from None
+
+    def set_changes(self, text: str) -> None:
+        """Free ``key.path=value`` changes for the next reset, one per line or ``;``-separated.
+
+        Raises :class:`ScenarioError` when a change does not parse or does not validate, and
+        then keeps the previous changes.
+        """
+        changes = [part.strip() for line in text.splitlines() for part in line.split(";")]
+        changes = [c for c in changes if c]
+        trial = self.base_overrides + [
+            f"{key}={json.dumps(value)}" for key, value in self.pending.items()
+        ]
+        load_scenario(self.source, (trial + changes) or None)
+        self.changes = changes
+
+    def set_network(
+        self, kind: str | None = None, size: int | None = None, mean_degree: float | None = None
+    ) -> None:
+        """Network kind, population size and mean degree for the next reset."""
+        current = self.scenario.network
+        kind = kind or current.kind
+        if kind not in NETWORK_KINDS:
+            raise ScenarioError(f"network.kind: expected one of {NETWORK_KINDS}, got {kind!r}")
+        pending = {k: v for k, v in self.pending.items() if not k.startswith("network")}
+        if kind != current.kind:
+            network: dict[str, Any] = {"kind": kind}
+            degree = mean_degree if mean_degree is not None else self.mean_degree
+            if kind in ("erdos_renyi", "watts_strogatz", "barabasi_albert") and degree:
+                network["mean_degree"] = max(degree, 2.0) if kind != "erdos_renyi" else degree
+            pending["network"] = network
+        elif mean_degree is not None and hasattr(current, "mean_degree"):
+            pending["network.mean_degree"] = float(mean_degree)
+        if size is not None:
+            pending["population.size"] = int(size)
+        else:
+            pending.pop("population.size", None)
+        self.pending = pending
+
+    @property
+    def mean_degree(self) -> float | None:
+        """The scenario's mean degree (None for kinds without one)."""
+        value = getattr(self.scenario.network, "mean_degree", None)
+        return float(value) if value is not None else None
+
+    # --- live parameters -------------------------------------------------------------------
+
+    def set_cost(self, cost: float) -> None:
+        """Cost of the cheapest channel, now (``model.channel_costs[0]``)."""
+        with self.lock:
+            self.live["cost"] = float(cost)
+            self.model.channel_costs[0] = float(cost)
+
+    @property
+    def threshold_mean(self) -> float:
+        """Mean threshold the slider shows: the scenario's draw shifted by the teacher."""
+        return float(np.mean(self.base_threshold)) + self.live.get("threshold_shift", 0.0)
+
+    def set_threshold_mean(self, mean: float) -> None:
+        """Shift every citizen's threshold so that their mean (before clipping) is ``mean``."""
+        with self.lock:
+            shift = float(mean) - float(np.mean(self.base_threshold))
+            self.live["threshold_shift"] = shift
+            self.model.threshold = np.clip(self.base_threshold + shift, 0.0, 1.0)
+
+    def set_grievance_weight(self, weight: float) -> None:
+        with self.lock:
+            self.live["grievance_weight"] = float(weight)
+            self.model.grievance_weight = float(weight)
+
+    def set_fatigue(self, fatigue: float) -> None:
+        with self.lock:
+            self.live["fatigue"] = float(fatigue)
+            self.model.fatigue = float(fatigue)
+
+    def set_spark_rate(self, rate: float) -> None:
+        """Outside sparks per step (episode mode only: an avalanche is one spark)."""
+        if self.scenario.mode is Mode.AVALANCHES and rate > 0:
+            raise ScenarioError("sparks.rate: must be 0 in avalanches mode; use the Spark button")
+        with self.lock:
+            self.live["spark_rate"] = float(rate)
+            self.model.spark_rate = float(rate)
+
+    def set_policy(self, name: str) -> None:
+        """Switch the institution's response policy now (``model.institution.policy``)."""
+        if name != SCENARIO_POLICY and name not in POLICIES:
+            raise ScenarioError(
+                f"institution.policy: expected one of {list(POLICIES)}, got {name!r}"
+            )
+        with self.lock:
+            self.policy_name = name
+            own = self.scenario.institution.policy
+            self.model.institution.policy = (
+                list(own) if name == SCENARIO_POLICY else (POLICIES[name](own))
+            )
+
+    # --- running ---------------------------------------------------------------------------
+
+    def spark(self) -> int | None:
+        """An incident at a random citizen who is not engaged yet, now.
+
+        Returns the citizen, or None when nobody is left who could engage. In avalanche mode a
+        spark after the last incident has ended first disengages everyone (trust and hardship
+        persist), as :func:`sim.model.runner.run_avalanches` does; a spark during a running incident
+        joins it. In episode mode the spark adds to whatever is going on.
+        """
+        with self.lock:
+            m = self.model
+            if self.current is None and self.scenario.mode is Mode.AVALANCHES:
+                m.disengage_all()
+            # A random citizen who can engage and has not yet: the same draw as
+            # EngagementModel.spark() when nobody is engaged, as between avalanches.
+            eligible = np.flatnonzero((m.cheapest_open > 0) & (m.channel == 0))
+            if eligible.size == 0:
+                return None
+            citizen = m.spark(int(eligible[m.rng.integers(eligible.size)]))
+            if self.current is None:
+                self.current = Incident(
+                    index=len(self.incidents),
+                    spark=citizen,
+                    start_step=m.steps,
+                    involved=m.channel > 0
+                    if self.scenario.mode is Mode.AVALANCHES
+                    else np.zeros(m.n, dtype=bool),
+                )
+                self.incidents.append(self.current)
+            self.current.involved[citizen] = True
+            return citizen
+
+    def advance(self) -> None:
+        """One press of Step (and one tick of Play).
+
+        With auto-spark on and no incident running, this starts the next incident (as the
+        avalanche runner does); otherwise the model steps once and the running incident, if
+        any, is updated: it ends at the first step in which nobody joins or escalates, or after
+        ``dynamics.max_steps`` steps.
+        """
+        with self.lock:
+            if self.current is None and self.auto_spark:
+                self.spark()
+                return
+            m = self.model
+            m.step()
+            incident = self.current
+            if incident is not None:
+                incident.involved |= m.channel > 0
+                incident.steps += 1
+                if m.joined_last_step == 0 or incident.steps >= self.scenario.dynamics.max_steps:
+                    incident.ended = True
+                    self.current = None
+
+    def timed_frame(self, redraw: Callable[[], Any]) -> float:
+        """Advance once and run ``redraw``; record and return the seconds it took.
+
+        Both the wall-clock time (``timings``) and this thread's CPU time (``cpu_timings``,
+        which other processes on a busy machine do not inflate) are kept for the last 200
+        frames.
+        """
+        start, cpu_start = time.perf_counter(), time.thread_time()
+        self.advance()
+        redraw()
+        seconds = time.perf_counter() - start
+        self.timings.append(seconds)
+        self.cpu_timings.append(time.thread_time() - cpu_start)
+        del self.timings[:-200], self.cpu_timings[:-200]
+        return seconds
+
+    # --- what the page shows ---------------------------------------------------------------
+
+    @property
+    def sizes(self) -> np.ndarray:
+        """Sizes of the incidents that have ended."""
+        return np.array([i.size for i in self.incidents if i.ended], dtype=np.int64)
+
+    @property
+    def last_incident(self) -> Incident | None:
+        ended = [i for i in self.incidents if i.ended]
+        return ended[-1] if ended else None
+
+    def header(self) -> dict[str, str]:
+        """The header line's pieces, read from the model."""
+        m = self.model
+        last = self.last_incident
+        running = self.current
+        pieces = {
+            "step": f"Step {m.steps}",
+            "engaged": f"Engaged {m.engaged_count:,} of {m.n:,} ({100 * m.engaged_share:.1f} %)",
+            "legitimacy": f"Legitimacy {m.legitimacy:.3f}",
+            "avalanche": (
+                f"Last avalanche {last.size:,} ({100 * last.size / m.n:.1f} %)"
+                if last is not None
+                else "Last avalanche -"
+            ),
+        }
+        if running is not None:
+            pieces["running"] = f"avalanche #{running.index + 1} running: {running.size:,} so far"
+        if m.cost_multiplier > 1:
+            pieces["crackdown"] = (
+                f"crackdown: costs x{m.cost_multiplier:g} for "
+                f"{m.institution.crackdown_left} more steps"
+            )
+        return pieces
+
+    def live_summary(self) -> str:
+        """The live parameters as the model holds them now."""
+        m = self.model
+        policy = ", ".join(a.action for a in m.institution.policy) or "none"
+        parts = [
+            f"{m.channel_names[0]} cost {m.channel_costs[0]:.3f}",
+            f"mean threshold {float(np.mean(m.threshold)):.3f}",
+            f"grievance weight {m.grievance_weight:.2f}",
+            f"fatigue {m.fatigue:.2f}",
+        ]
+        if self.scenario.mode is Mode.EPISODE:
+            parts.append(f"sparks {m.spark_rate:g}/step")
+        parts.append(f"policy {policy}")
+        return "Model now: " + " · ".join(parts)
+
+    def series(self) -> dict[str, list[float]]:
+        """The model's DataCollector columns, thinned to at most ``MAX_PLOT_POINTS`` rows."""
+        data = self.model.datacollector.model_vars
+        length = len(data["step"])
+        stride = max(1, math.ceil(length / MAX_PLOT_POINTS))
+        keep = list(range(0, length, stride))
+        if keep and keep[-1] != length - 1:
+            keep.append(length - 1)
+        return {key: [values[i] for i in keep] for key, values in data.items()}

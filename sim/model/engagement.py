@@ -1,0 +1,398 @@
+"""The engagement model: a Mesa model whose state lives in numpy arrays.
+
+One step (DESIGN.md section 3) is two synchronous half-steps:
+
+1. the **citizens' move** — sparks, social signal, grievance, joining and escalating, leaving —
+   reads the state at t and writes every citizen's channel at t+1;
+2. the **institution's move** — it sees the signal of the new engagement and applies its policy —
+   together with optional trust diffusion, reads trust at t and writes trust at t+1.
+
+The vectorized engine does each half-step with a few array operations and one sparse product over
+the CSR adjacency; the agents engine does the same citizen by citizen (:mod:`sim.model.agents`).
+Random numbers are drawn by the model, per step, as arrays, in a fixed order (sparks, fatigue,
+then the response tie-breaks), so both engines see the same draws.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import mesa
+import networkx as nx
+import numpy as np
+import scipy.sparse as sp
+from mesa.agentset import AgentSet
+
+from sim.model import graph_files, networks, placement, population, rules
+from sim.model.agents import Activist, Citizen, Institution
+from sim.model.scenario import Scenario, ScenarioError
+from sim.model.schema import (
+    GraphFile,
+    SeedKind,
+    Values,
+)
+from sim.model.state import StepDraws
+from sim.model.vectorized import citizens_move, institution_move, next_trust
+
+__all__ = ["EngagementModel", "Engine", "StepDraws"]
+
+
+class Engine(StrEnum):
+    """How a step is computed: whole arrays at once, or agent by agent (the reference)."""
+
+    VECTORIZED = "vectorized"
+    AGENTS = "agents"
+
+
+class EngagementModel(mesa.Model):
+    """Citizens, activists and an institution on a social graph (DESIGN.md sections 2-3).
+
+    Parameters
+    ----------
+    scenario
+        A validated :class:`sim.scenario.Scenario`.
+    seed
+        Seed of the run's one ``numpy.random.Generator``; the scenario's ``seed`` when None.
+        Every random choice (the graph included) comes from it.
+    engine
+        ``"vectorized"`` (default) or ``"agents"``.
+    graph
+        A ready graph with nodes ``0..n-1`` to use instead of generating one (the scenario's
+        network section is then ignored, except ``kind: file`` which is always read).
+
+    Notes
+    -----
+    Parameters a teacher or planner may change while the model runs are plain attributes:
+    ``channel_costs``, ``grievance_weight``, ``fatigue``, ``spark_rate``, ``trust_diffusion``,
+    ``organising``, ``institution.policy``, ``institution.attention``.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        *,
+        seed: int | None = None,
+        engine: Engine | str = Engine.VECTORIZED,
+        graph: nx.Graph | None = None,
+    ) -> None:
+        seed = scenario.seed if seed is None else int(seed)
+        super().__init__(rng=seed)
+        self.spec = scenario
+        self.seed_value = seed
+        self.engine = Engine(engine)
+        rng = self.rng
+
+        # Graph: generated from the run's generator, or read from a file.
+        self.node_labels: list[Any] | None = None
+        if graph is None:
+            graph, self.node_labels = _make_graph(scenario, rng)
+        self.adjacency: sp.csr_array = networks.adjacency(graph)
+        self.n = int(self.adjacency.shape[0])
+        self.degree = networks.degrees(self.adjacency)
+        self._graph = graph
+
+        # Live parameters (changeable while the model runs).
+        self.channel_names = scenario.channel_names
+        self.n_channels = len(scenario.channels)
+        self.channel_costs = np.array([c.cost for c in scenario.channels], dtype=float)
+        self.channel_weights = np.array([c.weight for c in scenario.channels], dtype=float)
+        self.channel_online = np.array([c.online for c in scenario.channels], dtype=bool)
+        self.grievance_weight = scenario.citizens.grievance_weight
+        self.fatigue = scenario.dynamics.fatigue
+        self.satisfied_below = scenario.dynamics.satisfied_below
+        self.spark_rate = scenario.sparks.rate
+        self.trust_diffusion = scenario.trust.diffusion
+        self.organising = scenario.activists.organising
+        self.max_discount = scenario.activists.max_discount
+
+        # Set-up draws, in a fixed order: activists, thresholds, hardship, trust, access,
+        # audience.
+        act = scenario.activists
+        n_activists = round(act.share * self.n)
+        activists = placement.choose_nodes(
+            act.placement.value, n_activists, self.adjacency, rng, graph=graph
+        )
+        self.is_activist = np.zeros(self.n, dtype=bool)
+        self.is_activist[activists] = True
+        self.influence = np.where(self.is_activist, act.influence, 1.0)
+        self.threshold = self._sample("threshold")
+        self.hardship = self._sample("hardship")
+        self.trust = self._sample("trust")
+        self.online = population.exact_share(scenario.population.online_share, self.n, rng)
+        self.in_audience = population.exact_share(scenario.institution.audience, self.n, rng)
+
+        # Dynamic state.
+        self.channel = np.zeros(self.n, dtype=np.int16)
+        self.steps_engaged = np.zeros(self.n, dtype=np.int32)
+        self.answered = np.zeros(self.n, dtype=bool)
+        self.ever_engaged = np.zeros(self.n, dtype=bool)
+        self.next_channel = self.channel
+        self.next_trust = self.trust
+        self.neighbour_weight = self.adjacency @ self.influence
+        self.joined_last_step = 0
+        self.changed_last_step = True
+        self.grievance_cache: tuple[int, np.ndarray] | None = None
+
+        # Agents: thin views over the arrays.
+        self.citizen_list: list[Citizen] = [
+            (Activist if self.is_activist[i] else Citizen)(self, i) for i in range(self.n)
+        ]
+        self.institution = Institution(
+            self, scenario.institution.attention, list(scenario.institution.policy)
+        )
+        self.datacollector = mesa.DataCollector(model_reporters=self._reporters())
+        self.channel_counts = np.zeros(self.n_channels + 1, dtype=np.int64)
+        self.channel_counts[0] = self.n
+
+    def _sample(self, key: str) -> np.ndarray:
+        dist = getattr(self.spec.citizens, key)
+        if isinstance(dist, Values) and len(dist.values) != self.n:
+            raise ScenarioError(
+                f"{_label(self.spec)}: citizens.{key}.values: expected one value per citizen "
+                f"({self.n}, the graph's nodes), got {len(dist.values)}"
+            )
+        return population.sample(dist, self.n, self.rng, self.degree)
+
+    # --- derived quantities --------------------------------------------------------------
+
+    @cached_property
+    def cheapest_open(self) -> np.ndarray:
+        """Cheapest channel each citizen can use (1-based; 0 when none is open to them)."""
+        first_any = 1 if self.n_channels else 0
+        offline_channels = np.flatnonzero(~self.channel_online)
+        first_offline = int(offline_channels[0]) + 1 if offline_channels.size else 0
+        return np.where(self.online, first_any, first_offline).astype(np.int16)
+
+    @cached_property
+    def neighbour_lists(self) -> list[list[int]]:
+        """Neighbours of each citizen in adjacency order (used by the agents engine)."""
+        indptr, indices = self.adjacency.indptr, self.adjacency.indices
+        flat = indices.tolist()
+        return [flat[indptr[i] : indptr[i + 1]] for i in range(self.n)]
+
+    @cached_property
+    def citizens(self) -> AgentSet:
+        """All citizens (activists included) as a Mesa ``AgentSet``, in node order."""
+        return AgentSet(self.citizen_list, random=self.random)
+
+    @property
+    def organising_active(self) -> bool:
+        return self.organising > 0 and bool(self.is_activist.any())
+
+    @property
+    def cost_multiplier(self) -> float:
+        """m(t): 1 + severity while a crackdown is in force, else 1."""
+        inst = self.institution
+        return 1.0 + inst.crackdown_severity if inst.crackdown_left > 0 else 1.0
+
+    @property
+    def engaged_count(self) -> int:
+        return int(self.n - self.channel_counts[0])
+
+    @property
+    def engaged_share(self) -> float:
+        return self.engaged_count / self.n
+
+    def engaged_share_by_channel(self) -> dict[str, float]:
+        return {
+            name: float(self.channel_counts[k + 1]) / self.n
+            for k, name in enumerate(self.channel_names)
+        }
+
+    @property
+    def legitimacy(self) -> float:
+        """L: mean trust of citizens."""
+        return float(np.mean(self.trust))
+
+    @property
+    def mean_grievance(self) -> float:
+        """Mean grievance H(1 - T) over citizens."""
+        cached = self.grievance_cache
+        if cached is not None and cached[0] == self.steps:
+            return float(np.mean(cached[1]))
+        return float(np.mean(rules.grievance(self.hardship, self.trust)))
+
+    @property
+    def graph(self) -> nx.Graph:
+        return self._graph
+
+    def _reporters(self) -> dict[str, Any]:
+        reporters: dict[str, Any] = {
+            "step": lambda m: m.steps,
+            "engaged": lambda m: m.engaged_share,
+        }
+        for k, name in enumerate(self.channel_names):
+            reporters[f"engaged_{name}"] = lambda m, k=k: float(m.channel_counts[k + 1]) / m.n
+        reporters |= {
+            "joined": lambda m: m.joined_last_step,
+            "signal": lambda m: m.institution.signal,
+            "legitimacy": lambda m: m.legitimacy,
+            "mean_grievance": lambda m: m.mean_grievance,
+            "responses": lambda m: m.institution.responses_last_step,
+            "cost_multiplier": lambda m: m.cost_multiplier,
+        }
+        return reporters
+
+    # --- engagement from outside ---------------------------------------------------------
+
+    def engage(self, citizens: np.ndarray | list[int], channel: int | None = None) -> int:
+        """Engage ``citizens`` now through ``channel`` (1-based) or their cheapest open one.
+
+        Used for seeding a campaign and for the sparks of avalanche mode; a citizen never moves
+        down, and one who cannot use the channel is left out. Returns how many joined.
+        """
+        idx = np.asarray(citizens, dtype=np.int64)
+        if channel is None:
+            target = self.cheapest_open[idx]
+        else:
+            usable = self.online[idx] | ~self.channel_online[channel - 1]
+            target = np.where(usable, channel, 0).astype(np.int16)
+        before = self.channel[idx].copy()
+        self.channel[idx] = np.maximum(before, target)
+        self.ever_engaged[idx] |= self.channel[idx] > 0
+        self._recount()
+        return int(np.count_nonzero(self.channel[idx] > before))
+
+    def spark(self, citizen: int | None = None) -> int | None:
+        """An outside incident engages one citizen (random if None) through the cheapest channel.
+
+        Returns the citizen sparked, or None when nobody can use any channel.
+        """
+        if citizen is None:
+            eligible = np.flatnonzero(self.cheapest_open > 0)
+            if eligible.size == 0:
+                return None
+            citizen = int(eligible[self.rng.integers(eligible.size)])
+        self.engage([citizen])
+        return citizen
+
+    def disengage_all(self) -> None:
+        """Everyone stops engaging (trust and hardship persist): between two incidents."""
+        self.channel[:] = 0
+        self.steps_engaged[:] = 0
+        self.answered[:] = False
+        self._recount()
+
+    def seed_campaign(self) -> np.ndarray:
+        """Engage the scenario's seeds (``seeding``); returns their indices."""
+        seeding = self.spec.seeding
+        if seeding.share is not None:
+            count = round(seeding.share * self.n)
+        elif seeding.count is not None:
+            count = seeding.count
+        else:
+            count = int(self.is_activist.sum()) if seeding.kind is SeedKind.ACTIVISTS else 1
+        if seeding.kind is SeedKind.ACTIVISTS:
+            pool = np.flatnonzero(self.is_activist)
+            count = min(count, pool.size)
+            seeds = np.sort(self.rng.permutation(pool)[:count])
+        else:
+            seeds = placement.choose_nodes(
+                seeding.kind.value, count, self.adjacency, self.rng, graph=self._graph
+            )
+        channel = None
+        if seeding.channel is not None:
+            channel = self.channel_names.index(seeding.channel) + 1
+        self.engage(seeds, channel)
+        return seeds
+
+    # --- randomness ----------------------------------------------------------------------
+
+    def draw_step(self) -> StepDraws:
+        """Draw the citizens' move randomness: sparks (Poisson), then fatigue."""
+        sparked = None
+        if self.spark_rate > 0:
+            k = min(int(self.rng.poisson(self.spark_rate)), self.n)
+            if k:
+                sparked = np.zeros(self.n, dtype=bool)
+                sparked[self.rng.choice(self.n, size=k, replace=False)] = True
+        fatigue = self.rng.random(self.n) if self.fatigue > 0 else None
+        return StepDraws(sparked=sparked, fatigue=fatigue)
+
+    def draw_tiebreak(self, size: int) -> np.ndarray:
+        """Uniform keys breaking ties among respond candidates (in citizen index order)."""
+        return self.rng.random(size)
+
+    # --- the step ------------------------------------------------------------------------
+
+    def step(self) -> None:
+        """One synchronous step: citizens' move, institution's move, data collection."""
+        draws = self.draw_step()
+        if self.engine is Engine.VECTORIZED:
+            new_channel = citizens_move(self, draws)
+            self._commit_channel(new_channel)
+            delta = institution_move(self)
+            new_trust = next_trust(self, delta)
+        else:
+            self.next_channel = self.channel.copy()
+            self.citizens.do("decide", draws)
+            self._commit_channel(self.next_channel)
+            delta = self.institution.act()
+            self.next_trust = self.trust.copy()
+            self.citizens.do("update_trust", delta)
+            new_trust = self.next_trust
+        self._commit_trust(new_trust)
+        self.datacollector.collect(self)
+
+    def _commit_channel(self, new_channel: np.ndarray) -> None:
+        old = self.channel
+        self.joined_last_step = int(np.count_nonzero(new_channel > old))
+        changed = bool(np.any(new_channel != old))
+        engaged = new_channel > 0
+        self.steps_engaged += 1
+        self.steps_engaged[~engaged] = 0
+        self.answered &= engaged
+        self.ever_engaged |= engaged
+        self.channel = new_channel.astype(np.int16, copy=False)
+        self._recount()
+        # The crackdown clock runs on citizens' moves: this one was made under it.
+        if self.institution.crackdown_left > 0:
+            self.institution.crackdown_left -= 1
+        self._channel_changed = changed
+        self._conceded_before = self.institution.conceded
+
+    def _commit_trust(self, new_trust: np.ndarray) -> None:
+        trust_changed = new_trust is not self.trust and not np.array_equal(new_trust, self.trust)
+        self.trust = new_trust
+        hardship_changed = self.institution.conceded != self._conceded_before
+        if trust_changed or hardship_changed:
+            self.grievance_cache = None
+        self.changed_last_step = self._channel_changed or trust_changed or hardship_changed
+
+    def _recount(self) -> None:
+        self.channel_counts = np.bincount(self.channel, minlength=self.n_channels + 1)
+
+    @property
+    def quiescent(self) -> bool:
+        """Nothing changed in the last step and nothing will change by itself."""
+        return (
+            not self.changed_last_step
+            and self.spark_rate == 0
+            and self.institution.crackdown_left == 0
+        )
+
+
+def _label(scenario: Scenario) -> str:
+    return scenario.source or "<scenario>"
+
+
+def _make_graph(scenario: Scenario, rng: np.random.Generator) -> tuple[nx.Graph, list | None]:
+    """The run's graph: read from ``network.path`` or generated with a seed drawn from ``rng``."""
+    net = scenario.network
+    if isinstance(net, GraphFile):
+        path = Path(net.path)
+        if not path.is_absolute() and scenario.source is not None:
+            path = Path(scenario.source).parent / path
+        try:
+            return graph_files.read_graph(path, net.format)
+        except graph_files.GraphFileError as exc:
+            raise ScenarioError(f"{_label(scenario)}: network.path: {exc}") from None
+    params = net.model_dump(exclude={"kind"})
+    try:
+        graph = networks.generate_graph(net.kind, scenario.population.size, rng, **params)
+    except ValueError as exc:
+        raise ScenarioError(f"{_label(scenario)}: network: {exc}") from None
+    return graph, None
