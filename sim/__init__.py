@@ -9,24 +9,7 @@ package's layers are described in docs/architecture.md.
 >>> result.summary["legitimacy_end"]                  # doctest: +SKIP
 """
 
-from sim.model import (
-    EngagementModel,
-    Engine,
-    RunResult,
-    Scenario,
-    ScenarioError,
-    load_scenario,
-    run,
-)
-
-__all__ = [
-    "EngagementModel",
-    "Engine",
-    "RunResult",
-    "Scenario",
-    "ScenarioError",
-    "load_scenario",
-    "run",
-]
+from sim.model import *  # noqa: F403  (the public API is the model's)
+from sim.model import __all__  # noqa: F401
 
 __version__ = "0.1.0"

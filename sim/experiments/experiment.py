@@ -56,6 +56,7 @@ from sim.model.scenario import (
     format_error,
     load_scenario,
     parse_override,
+    read_yaml_mapping,
 )
 from sim.model.schema import Action, GraphFile
 
@@ -268,7 +269,7 @@ def load_experiment(
     """
     path = Path(source)
     label = str(source)
-    text, raw = _read(path, label)
+    text, raw = read_yaml_mapping(path, label, "experiment", ExperimentError)
     try:
         spec = ExperimentSpec.model_validate(raw)
     except ValidationError as exc:
@@ -339,30 +340,6 @@ def _check_design(spec: ExperimentSpec, label: str) -> None:
             f"{label}: design.kind: a {design.value} design needs at least one parameter "
             "with a range"
         )
-
-
-def _read(path: Path, label: str) -> tuple[str, dict[str, Any]]:
-    if not path.exists():
-        raise ExperimentError(f"{label}: no such file")
-    if path.is_dir():
-        raise ExperimentError(f"{label}: is a directory, expected a YAML experiment file")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ExperimentError(f"{label}: cannot read file: {exc}") from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise ExperimentError(f"{label}: {where}invalid YAML: {problem}") from None
-    if not isinstance(raw, dict):
-        got = "an empty file" if raw is None else type(raw).__name__
-        raise ExperimentError(
-            f"{label}: expected a mapping of experiment keys at the top level, got {got}"
-        )
-    return text, raw
 
 
 def _stem_name(path: Path) -> str:

@@ -31,6 +31,7 @@ __all__ = [
     "format_error",
     "load_scenario",
     "parse_override",
+    "read_yaml_mapping",
 ]
 
 
@@ -64,7 +65,7 @@ def load_scenario(
     else:
         path = Path(source)
         label, origin = str(source), str(path.resolve())
-        raw = _read_yaml(path, label)
+        _, raw = read_yaml_mapping(path, label)
     pairs = _override_pairs(overrides, label)
     if pairs:
         label = f"{label} (with --set {', '.join(k for k, _ in pairs)})"
@@ -73,27 +74,33 @@ def load_scenario(
     return _validate(raw, label, origin)
 
 
-def _read_yaml(path: Path, label: str) -> dict[str, Any]:
+def read_yaml_mapping(
+    path: Path, label: str, what: str = "scenario", error: type[ScenarioError] = ScenarioError
+) -> tuple[str, dict[str, Any]]:
+    """Read a YAML file whose top level is a mapping of ``what`` keys; returns (text, mapping).
+
+    Every problem (missing file, a folder, unreadable, invalid YAML, empty, not a mapping) is
+    raised as ``error`` with a one-line message that starts with ``label``.
+    """
     if not path.exists():
-        raise ScenarioError(f"{label}: no such file")
+        raise error(f"{label}: no such file")
     if path.is_dir():
-        raise ScenarioError(f"{label}: is a directory, expected a YAML scenario file")
+        raise error(f"{label}: is a directory, expected a YAML {what} file")
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{label}: cannot read file: {exc}") from None
+        raise error(f"{label}: cannot read file: {exc}") from None
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ScenarioError(f"{label}: {_yaml_reason(exc)}") from None
+        raise error(f"{label}: {_yaml_reason(exc)}") from None
     if raw is None:
-        raise ScenarioError(f"{label}: file is empty, expected a mapping of scenario keys")
+        raise error(f"{label}: file is empty, expected a mapping of {what} keys")
     if not isinstance(raw, dict):
-        raise ScenarioError(
-            f"{label}: expected a mapping of scenario keys at the top level, "
-            f"got {type(raw).__name__}"
+        raise error(
+            f"{label}: expected a mapping of {what} keys at the top level, got {type(raw).__name__}"
         )
-    return raw
+    return text, raw
 
 
 def _yaml_reason(exc: yaml.YAMLError) -> str:
