@@ -1,11 +1,15 @@
-"""The vectorized and agents engines give identical trajectories (DESIGN.md section 6)."""
+"""The frontier, vectorized and agents engines give identical trajectories (DESIGN.md 6, 10)."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sim import load_scenario, run
+from sim.model import rules
+from sim.model.engagement import EngagementModel
 
 from .conftest import scenario_files
 
@@ -32,15 +36,28 @@ def _reduced(path):
     return load_scenario(path, overrides or None)
 
 
+def assert_identical(a, b):
+    """Two runs' summaries, time series and avalanche tables are equal to the last bit."""
+    pd.testing.assert_frame_equal(a.timeseries, b.timeseries, check_exact=True)
+    assert a.summary == b.summary
+    assert (a.avalanches is None) == (b.avalanches is None)
+    if a.avalanches is not None:
+        pd.testing.assert_frame_equal(a.avalanches, b.avalanches, check_exact=True)
+
+
 @pytest.mark.parametrize("path", scenario_files(), ids=lambda p: p.stem)
 def test_engines_give_identical_time_series(path):
     scenario = _reduced(path)
     fast = run(scenario, engine="vectorized")
     slow = run(scenario, engine="agents")
-    pd.testing.assert_frame_equal(fast.timeseries, slow.timeseries, check_exact=True)
-    assert fast.summary == slow.summary
-    if fast.avalanches is not None:
-        pd.testing.assert_frame_equal(fast.avalanches, slow.avalanches, check_exact=True)
+    assert_identical(fast, slow)
+    assert_identical(fast, run(scenario, engine="frontier"))
+
+
+@pytest.mark.parametrize("path", scenario_files(), ids=lambda p: p.stem)
+def test_frontier_engine_is_exact_on_every_full_size_scenario(path):
+    scenario = load_scenario(path)
+    assert_identical(run(scenario, engine="vectorized"), run(scenario, engine="frontier"))
 
 
 @pytest.mark.parametrize(
@@ -67,5 +84,93 @@ def test_engines_agree_on_every_action_with_fatigue_sparks_and_diffusion(policy)
     )
     fast = run(scenario, engine="vectorized")
     slow = run(scenario, engine="agents")
-    pd.testing.assert_frame_equal(fast.timeseries, slow.timeseries, check_exact=True)
-    assert fast.summary == slow.summary
+    assert_identical(fast, slow)
+    assert_identical(fast, run(scenario, engine="frontier"))
+
+
+# --- random worlds: the frontier engine against the vectorized one ------------------------------
+
+POLICY_ACTIONS = [
+    "{action: ignore, unheard: 0.1}",
+    "{action: broadcast, persuasion: 0.1, backlash: 0.05}",
+    "{action: respond, capacity: 0.02, reward: 0.3, observed: 0.05}",
+    "{action: respond, capacity: 0.01, reward: 0.3, observed: 0.05, unheard: 0.03}",
+    "{action: concede, concession_at: 2, relief: 0.6}",
+    "{action: suppress, severity: 2, duration: 3, backlash: 0.1, observed_backlash: 0.05}",
+]
+
+
+@st.composite
+def random_worlds(draw):
+    """Small worlds that switch every feature on or off: the rules' whole surface."""
+    mode = draw(st.sampled_from(["episode", "avalanches"]))
+    n = draw(st.integers(60, 300))
+    kind = draw(st.sampled_from(["erdos_renyi", "watts_strogatz", "barabasi_albert"]))
+    overrides = [
+        f"mode={mode}",
+        f"seed={draw(st.integers(0, 10_000))}",
+        f"population.size={n}",
+        f"population.online_share={draw(st.sampled_from([1.0, 0.85, 0.5]))}",
+        f"network={{kind: {kind}, mean_degree: {draw(st.sampled_from([4, 6, 8]))}}}",
+        f"citizens.threshold={{dist: normal, mean: {draw(st.floats(0.1, 0.35)):.3f}, sd: 0.05}}",
+        f"citizens.grievance_weight={draw(st.sampled_from([0.0, 0.2, 0.6]))}",
+        f"activists.share={draw(st.sampled_from([0.0, 0.03, 0.1]))}",
+        f"activists.influence={draw(st.sampled_from([1.0, 3.0, 2.7]))}",
+        f"activists.organising={draw(st.sampled_from([0.0, 0.2]))}",
+        f"channels[0].cost={draw(st.sampled_from([0.0, 0.05]))}",
+        f"institution.attention={draw(st.sampled_from([0.0005, 0.01, 0.1]))}",
+        f"institution.audience={draw(st.sampled_from([1.0, 0.7]))}",
+        f"dynamics.fatigue={draw(st.sampled_from([0.0, 0.0, 0.05]))}",
+        f"trust.diffusion={draw(st.sampled_from([0.0, 0.0, 0.1]))}",
+        "dynamics.max_steps=40",
+        "avalanches.count=12",
+    ]
+    actions = draw(st.lists(st.sampled_from(POLICY_ACTIONS), max_size=3))
+    overrides.append(f"institution.policy=[{', '.join(actions)}]")
+    if mode == "episode":
+        overrides.append(f"sparks.rate={draw(st.sampled_from([0.0, 0.0, 1.5]))}")
+        overrides.append(f"seeding.at_step={draw(st.sampled_from([0, 0, 3]))}")
+        seeding = draw(st.sampled_from(["activists", "random", "hubs"]))
+        overrides.append(f"seeding.kind={seeding}")
+        if seeding != "activists":
+            overrides.append("seeding.count=3")
+    return load_scenario({"name": "random"}, overrides)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(random_worlds())
+def test_frontier_engine_is_exact_on_random_worlds(scenario):
+    assert_identical(run(scenario, engine="vectorized"), run(scenario, engine="frontier"))
+
+
+def test_live_changes_between_steps_are_seen():
+    """A teacher changes a cost, the thresholds and the grievance weight while it runs."""
+    scenario = load_scenario(
+        {"population": {"size": 300}},
+        ["dynamics.fatigue=0.05", "institution.attention=0.001"],
+    )
+    models = [EngagementModel(scenario, engine=e) for e in ("vectorized", "frontier")]
+    for model in models:
+        model.seed_campaign()
+        for step in range(30):
+            if step == 5:
+                model.channel_costs[0] = 0.2
+            if step == 10:
+                model.threshold = model.threshold * 0.8
+            if step == 15:
+                model.grievance_weight = 0.9
+            if step == 20:
+                model.citizen_list[7].trust = 0.0
+            model.step()
+    frames = [m.datacollector.get_model_vars_dataframe() for m in models]
+    pd.testing.assert_frame_equal(frames[0], frames[1], check_exact=True)
+
+
+def test_a_replaced_rule_makes_the_frontier_engine_step_with_the_vectorized_one(monkeypatch):
+    """Compiled kernels cannot see a rule replaced at run time: the model falls back."""
+    scenario = load_scenario({"population": {"size": 200}})
+    monkeypatch.setattr(rules, "willing", lambda drive, threshold, cost: drive > threshold + cost)
+    model = EngagementModel(scenario, engine="frontier")
+    model.seed_campaign()
+    model.step()
+    assert model.frontier_state is None

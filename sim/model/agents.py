@@ -37,7 +37,11 @@ class StateView:
         return getattr(agent.model, self.name)[agent.index].item()
 
     def __set__(self, agent: Any, value: Any) -> None:
-        getattr(agent.model, self.name)[agent.index] = value
+        model = agent.model
+        getattr(model, self.name)[agent.index] = value
+        # The frontier engine keeps bookkeeping over these arrays: tell it they were edited.
+        if getattr(model, "frontier_state", None) is not None:
+            model.state_edited()
 
 
 class Citizen(mesa.Agent):

@@ -26,7 +26,7 @@ import numpy as np
 import scipy.sparse as sp
 from mesa.agentset import AgentSet
 
-from sim.model import graph_files, networks, placement, population, rules
+from sim.model import frontier, graph_files, networks, placement, population, rules
 from sim.model.agents import Activist, Citizen, Institution
 from sim.model.scenario import Scenario, ScenarioError
 from sim.model.schema import (
@@ -41,8 +41,14 @@ __all__ = ["EngagementModel", "Engine", "StepDraws"]
 
 
 class Engine(StrEnum):
-    """How a step is computed: whole arrays at once, or agent by agent (the reference)."""
+    """How a step is computed; all three give bit-identical results.
 
+    ``frontier`` (compiled, work in proportion to what changes: :mod:`sim.model.frontier`),
+    ``vectorized`` (whole numpy arrays, readable: :mod:`sim.model.vectorized`) or ``agents``
+    (citizen by citizen, the teaching reference: :mod:`sim.model.agents`).
+    """
+
+    FRONTIER = "frontier"
     VECTORIZED = "vectorized"
     AGENTS = "agents"
 
@@ -58,7 +64,8 @@ class EngagementModel(mesa.Model):
         Seed of the run's one ``numpy.random.Generator``; the scenario's ``seed`` when None.
         Every random choice (the graph included) comes from it.
     engine
-        ``"vectorized"`` (default) or ``"agents"``.
+        ``"frontier"`` (default: compiled, cost in proportion to what changes),
+        ``"vectorized"`` or ``"agents"``; all three give bit-identical results.
     graph
         A ready graph with nodes ``0..n-1`` to use instead of generating one (the scenario's
         network section is then ignored, except ``kind: file`` which is always read).
@@ -75,7 +82,7 @@ class EngagementModel(mesa.Model):
         scenario: Scenario,
         *,
         seed: int | None = None,
-        engine: Engine | str = Engine.VECTORIZED,
+        engine: Engine | str = Engine.FRONTIER,
         graph: nx.Graph | None = None,
     ) -> None:
         seed = scenario.seed if seed is None else int(seed)
@@ -133,6 +140,8 @@ class EngagementModel(mesa.Model):
         self.next_trust = self.trust
         self.neighbour_weight = self.adjacency @ self.influence
         self.joined_last_step = 0
+        self.newly_engaged = np.zeros(0, dtype=np.int64)
+        self.frontier_state: frontier.FrontierState | None = None
         self.changed_last_step = True
         self.grievance_cache: tuple[int, np.ndarray] | None = None
 
@@ -165,6 +174,11 @@ class EngagementModel(mesa.Model):
         offline_channels = np.flatnonzero(~self.channel_online)
         first_offline = int(offline_channels[0]) + 1 if offline_channels.size else 0
         return np.where(self.online, first_any, first_offline).astype(np.int16)
+
+    @cached_property
+    def spark_pool(self) -> np.ndarray:
+        """Citizens an outside incident can engage (some channel is open to them)."""
+        return np.flatnonzero(self.cheapest_open > 0)
 
     @cached_property
     def neighbour_lists(self) -> list[list[int]]:
@@ -205,11 +219,15 @@ class EngagementModel(mesa.Model):
     @property
     def legitimacy(self) -> float:
         """L: mean trust of citizens."""
+        if self.frontier_state is not None and self._frontier_active:
+            return self.frontier_state.legitimacy(self)
         return float(np.mean(self.trust))
 
     @property
     def mean_grievance(self) -> float:
         """Mean grievance H(1 - T) over citizens."""
+        if self.frontier_state is not None and self._frontier_active:
+            return self.frontier_state.mean_grievance(self)
         cached = self.grievance_cache
         if cached is not None and cached[0] == self.steps:
             return float(np.mean(cached[1]))
@@ -251,9 +269,13 @@ class EngagementModel(mesa.Model):
             usable = self.online[idx] | ~self.channel_online[channel - 1]
             target = np.where(usable, channel, 0).astype(np.int16)
         before = self.channel[idx].copy()
-        self.channel[idx] = np.maximum(before, target)
-        self.ever_engaged[idx] |= self.channel[idx] > 0
-        self._recount()
+        after = np.maximum(before, target)
+        if self._frontier_active:
+            self._frontier().set_channels(self, idx, after)
+        else:
+            self.channel[idx] = after
+            self.ever_engaged[idx] |= self.channel[idx] > 0
+            self._recount()
         return int(np.count_nonzero(self.channel[idx] > before))
 
     def spark(self, citizen: int | None = None) -> int | None:
@@ -262,7 +284,7 @@ class EngagementModel(mesa.Model):
         Returns the citizen sparked, or None when nobody can use any channel.
         """
         if citizen is None:
-            eligible = np.flatnonzero(self.cheapest_open > 0)
+            eligible = self.spark_pool
             if eligible.size == 0:
                 return None
             citizen = int(eligible[self.rng.integers(eligible.size)])
@@ -271,6 +293,9 @@ class EngagementModel(mesa.Model):
 
     def disengage_all(self) -> None:
         """Everyone stops engaging (trust and hardship persist): between two incidents."""
+        if self._frontier_active:
+            self._frontier().disengage_all(self)
+            return
         self.channel[:] = 0
         self.steps_engaged[:] = 0
         self.answered[:] = False
@@ -303,14 +328,15 @@ class EngagementModel(mesa.Model):
 
     def draw_step(self) -> StepDraws:
         """Draw the citizens' move randomness: sparks (Poisson), then fatigue."""
-        sparked = None
+        sparked = spark_indices = None
         if self.spark_rate > 0:
             k = min(int(self.rng.poisson(self.spark_rate)), self.n)
             if k:
+                spark_indices = self.rng.choice(self.n, size=k, replace=False)
                 sparked = np.zeros(self.n, dtype=bool)
-                sparked[self.rng.choice(self.n, size=k, replace=False)] = True
+                sparked[spark_indices] = True
         fatigue = self.rng.random(self.n) if self.fatigue > 0 else None
-        return StepDraws(sparked=sparked, fatigue=fatigue)
+        return StepDraws(sparked=sparked, fatigue=fatigue, spark_indices=spark_indices)
 
     def draw_tiebreak(self, size: int) -> np.ndarray:
         """Uniform keys breaking ties among respond candidates (in citizen index order)."""
@@ -321,6 +347,10 @@ class EngagementModel(mesa.Model):
     def step(self) -> None:
         """One synchronous step: citizens' move, institution's move, data collection."""
         draws = self.draw_step()
+        if self._frontier_active:
+            self._after_frontier(*self._frontier().step(self, draws, self.steps))
+            self.datacollector.collect(self)
+            return
         if self.engine is Engine.VECTORIZED:
             new_channel = citizens_move(self, draws)
             self._commit_channel(new_channel)
@@ -339,8 +369,9 @@ class EngagementModel(mesa.Model):
 
     def _commit_channel(self, new_channel: np.ndarray) -> None:
         old = self.channel
-        self.joined_last_step = int(np.count_nonzero(new_channel > old))
+        joined = int(np.count_nonzero(new_channel > old))
         changed = bool(np.any(new_channel != old))
+        newly = np.flatnonzero((old == 0) & (new_channel > 0))
         engaged = new_channel > 0
         self.steps_engaged += 1
         self.steps_engaged[~engaged] = 0
@@ -348,6 +379,11 @@ class EngagementModel(mesa.Model):
         self.ever_engaged |= engaged
         self.channel = new_channel.astype(np.int16, copy=False)
         self._recount()
+        self._after_move(joined, changed, newly)
+
+    def _after_move(self, joined: int, changed: bool, newly_engaged: np.ndarray) -> None:
+        self.joined_last_step = joined
+        self.newly_engaged = newly_engaged
         # The crackdown clock runs on citizens' moves: this one was made under it.
         if self.institution.crackdown_left > 0:
             self.institution.crackdown_left -= 1
@@ -357,10 +393,95 @@ class EngagementModel(mesa.Model):
     def _commit_trust(self, new_trust: np.ndarray) -> None:
         trust_changed = new_trust is not self.trust and not np.array_equal(new_trust, self.trust)
         self.trust = new_trust
+        self._after_trust(trust_changed)
+
+    def _after_trust(self, trust_changed: bool) -> None:
         hardship_changed = self.institution.conceded != self._conceded_before
         if trust_changed or hardship_changed:
             self.grievance_cache = None
         self.changed_last_step = self._channel_changed or trust_changed or hardship_changed
+
+    # --- the frontier engine's bookkeeping -------------------------------------------------
+
+    @property
+    def _frontier_active(self) -> bool:
+        """The frontier engine steps this model (and its rules were not replaced at run time)."""
+        return self.engine is Engine.FRONTIER and frontier.rules_intact()
+
+    def _frontier(self) -> frontier.FrontierState:
+        if self.frontier_state is None:
+            self.frontier_state = frontier.FrontierState(self)
+        return self.frontier_state
+
+    def state_edited(self) -> None:
+        """Say that the model's arrays were edited in place from outside (between steps).
+
+        The frontier engine then rebuilds its bookkeeping before the next step. Replacing an
+        array (``model.threshold = ...``) and changing a live parameter need no call.
+        """
+        if self.frontier_state is not None:
+            self.frontier_state.invalidate()
+
+    def _after_frontier(
+        self, joined: int, changed: bool, newly: np.ndarray, changed_any: bool
+    ) -> None:
+        self.joined_last_step = joined
+        self.newly_engaged = newly
+        self._channel_changed = changed
+        self._conceded_before = self.institution.conceded
+        self.grievance_cache = None
+        self.changed_last_step = changed_any
+
+    def relax_incident(self, incident: int, involved: np.ndarray) -> frontier.Incident | None:
+        """Step an incident to its end in compiled code (avalanche mode; frontier engine only).
+
+        Makes the same steps, draws and data-collection rows as calling :meth:`step` until
+        nobody joins or escalates (or ``dynamics.max_steps``), without Python in between.
+        Returns None when that cannot be done here (another engine, outside sparks, extra
+        reporters or Mesa events), and the caller then steps one by one.
+        """
+        collector = self.datacollector
+        if (
+            not self._frontier_active
+            or self.spark_rate > 0
+            or list(collector.model_reporters) != list(self._reporters())
+            or collector.agent_reporters
+            or len(self._event_generators) != 1
+        ):
+            return None
+        done = self._frontier().relax(self, incident, involved, self.spec.dynamics.max_steps)
+        if done.steps == 0:
+            return done
+        # Count the steps on Mesa's clock without its per-step event dispatch.
+        # (Mesa's private schedule and collection-time list: the public API has no bulk step.)
+        schedule = self._default_schedule
+        schedule.pause()
+        for _ in range(done.steps):
+            self.time += 1.0
+            if hasattr(collector, "_collection_steps"):
+                collector._collection_steps.append(self.time)
+        self.steps += done.steps
+        schedule.resume()
+        columns = list(self._reporters())
+        values = {
+            "step": done.step_int[:, 0].tolist(),
+            "joined": done.step_int[:, 1].tolist(),
+            "responses": done.step_int[:, 2].tolist(),
+        }
+        float_columns = ["engaged", *(f"engaged_{c}" for c in self.channel_names)]
+        float_columns += ["signal", "legitimacy", "mean_grievance", "cost_multiplier"]
+        for k, name in enumerate(float_columns):
+            values[name] = done.step_float[:, k].tolist()
+        for name in columns:
+            collector.model_vars[name].extend(values[name])
+        self._after_frontier(*self._frontier().last_step())
+        return done
+
+    def engaged_indices(self) -> np.ndarray:
+        """Indices of the engaged citizens, in no particular order."""
+        if self._frontier_active:
+            return self._frontier().engaged_indices()
+        return np.flatnonzero(self.channel > 0)
 
     def _recount(self) -> None:
         self.channel_counts = np.bincount(self.channel, minlength=self.n_channels + 1)

@@ -1,8 +1,12 @@
 """The per-step rules of the engagement model, each a pure function of numbers.
 
-Every function works on Python scalars and on numpy arrays alike, with the same floating-point
-operations in the same order, so the vectorized engine (whole arrays) and the agents engine (one
-citizen at a time) give bit-identical results. Symbols follow DESIGN.md section 3:
+Every rule is written once, as a compiled numpy ufunc (``numba.vectorize``): the same definition
+is called on Python scalars by the agents engine (one citizen at a time), on whole arrays by the
+vectorized engine, and on scalars inside the compiled kernels of the frontier engine
+(:mod:`sim.model.frontier`). It is the same floating-point operations in the same order
+everywhere (numba compiles without fast-math, so nothing is fused or reordered), so the three
+engines give bit-identical results. A scalar call returns a numpy scalar (``numpy.float64`` is a
+``float``, ``numpy.bool_`` behaves as a ``bool``). Symbols follow DESIGN.md section 3:
 
 ===========================  =======  ===============================================
 modeller's name              symbol   source
@@ -16,6 +20,12 @@ transaction cost             c_k      channel k's cost, times suppression m(t)
 organising discount          o_i      activists lower neighbours' costs
 ===========================  =======  ===============================================
 
+Compiled code is cached on disk (``cache=True``). numba keys a cache on the file that defines
+the function, so after editing this module the kernels of :mod:`sim.model.frontier` that inline
+these rules must be recompiled too: the frontier engine checks that every rule it calls is the
+one it was compiled with, and falls back to the vectorized engine when a rule was replaced at
+run time (a monkeypatch, a classroom experiment).
+
 References
 ----------
 Granovetter, M. (1978). Threshold models of collective behavior. *American Journal of
@@ -28,44 +38,54 @@ Epstein, J. M. (2002). Modeling civil violence: an agent-based computational app
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 type Num = float | np.ndarray
 
+_F2 = ["float64(float64, float64)"]
+_F3 = ["float64(float64, float64, float64)"]
 
+
+@numba.vectorize(_F2, cache=True)
 def social_signal(engaged_weight: Num, neighbour_weight: Num) -> Num:
     """Share of a citizen's neighbourhood that is engaged, weighted by influence.
 
     s_i = Σ_{j∈N(i), engaged} u_j / Σ_{j∈N(i)} u_j (Watts 2002, with u_j = 1 for a citizen and
     ``activists.influence`` for an activist). An isolated citizen (zero total weight) has s_i = 0.
     """
-    if isinstance(neighbour_weight, np.ndarray):
-        out = np.zeros_like(neighbour_weight, dtype=float)
-        np.divide(engaged_weight, neighbour_weight, out=out, where=neighbour_weight > 0)
-        return out
-    return engaged_weight / neighbour_weight if neighbour_weight > 0 else 0.0
+    if neighbour_weight > 0:
+        return engaged_weight / neighbour_weight
+    return 0.0
 
 
+@numba.vectorize(_F2, cache=True)
 def grievance(hardship: Num, trust: Num) -> Num:
     """Grievance g = H (1 - T): hardship times perceived illegitimacy (Epstein 2002)."""
     return hardship * (1.0 - trust)
 
 
+@numba.vectorize(_F3, cache=True)
 def organising_discount(engaged_activist_neighbours: Num, organising: float, cap: float) -> Num:
     """Cost discount o_i = min(organising × engaged activist neighbours, max_discount)."""
-    return np.minimum(organising * engaged_activist_neighbours, cap)
+    discount = organising * engaged_activist_neighbours
+    # numpy.minimum's choice, operand for operand: the first unless the second is smaller.
+    return discount if discount <= cap else cap
 
 
+@numba.vectorize(_F3, cache=True)
 def effective_cost(cost: float, multiplier: float, discount: Num) -> Num:
     """Effective cost of a channel: c_k · m(t) · (1 - o_i)."""
     return cost * multiplier * (1.0 - discount)
 
 
+@numba.vectorize(_F3, cache=True)
 def drive(signal: Num, grievance_: Num, grievance_weight: float) -> Num:
     """What pushes a citizen to act: s_i + γ g_i."""
     return signal + grievance_weight * grievance_
 
 
+@numba.vectorize(["boolean(float64, float64, float64)"], cache=True)
 def willing(drive_: Num, threshold: Num, cost: Num) -> Num:
     """Citizen i is willing to use a channel when s_i + γ g_i ≥ θ_i + effective cost.
 
@@ -75,6 +95,7 @@ def willing(drive_: Num, threshold: Num, cost: Num) -> Num:
     return drive_ >= threshold + cost
 
 
+@numba.vectorize(["boolean(boolean, float64, float64, boolean, float64, float64)"], cache=True)
 def leaves(
     engaged: Num,
     fatigue_draw: Num,
@@ -89,8 +110,8 @@ def leaves(
     when the institution has conceded and the citizen's grievance fell below
     ``satisfied_below``. ``fatigue = 0`` makes engagement permanent (Granovetter, Watts).
     """
-    satisfied = conceded & (grievance_ < satisfied_below)
-    return engaged & ((fatigue_draw < fatigue) | satisfied)
+    satisfied = conceded and grievance_ < satisfied_below
+    return engaged and (fatigue_draw < fatigue or satisfied)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -98,46 +119,74 @@ def leaves(
 # change of trust computed from the trust at the start of the step.
 
 
+@numba.vectorize(_F2, cache=True)
 def unheard_loss(trust: Num, unheard: float) -> Num:
     """``ignore``: an engaged citizen left unanswered loses unheard · T."""
     return -(unheard * trust)
 
 
+@numba.vectorize(_F2, cache=True)
 def persuasion_gain(trust: Num, persuasion: float) -> Num:
     """``broadcast``: a not-engaged member of the audience gains persuasion · (1 - T)."""
     return persuasion * (1.0 - trust)
 
 
+@numba.vectorize(_F2, cache=True)
 def backlash_loss(trust: Num, backlash: float) -> Num:
     """``broadcast``/``suppress``: an engaged citizen talked at or repressed loses backlash · T."""
     return -(backlash * trust)
 
 
+@numba.vectorize(_F2, cache=True)
 def answer_gain(trust: Num, reward: float) -> Num:
     """``respond``: an answered citizen gains reward · (1 - T)."""
     return reward * (1.0 - trust)
 
 
+@numba.vectorize(_F2, cache=True)
 def relieved_hardship(hardship: Num, relief: float) -> Num:
     """``concede``: hardship falls by the share ``relief``, once, for everyone."""
     return hardship * (1.0 - relief)
 
 
+@numba.vectorize(_F3, cache=True)
 def diffused_trust_change(trust: Num, neighbour_trust_mean: Num, diffusion: float) -> Num:
     """Trust diffusion: diffusion · (mean T of neighbours - T_i) (DeGroot-style averaging)."""
     return diffusion * (neighbour_trust_mean - trust)
 
 
+@numba.vectorize(["float64(float64)"], cache=True)
 def clip_unit(value: Num) -> Num:
-    """Clip a trust or share to [0, 1]."""
-    return np.minimum(np.maximum(value, 0.0), 1.0)
+    """Clip a trust or share to [0, 1] (as ``numpy.minimum(numpy.maximum(v, 0), 1)``)."""
+    low = value if value >= 0.0 else 0.0
+    return low if low <= 1.0 else 1.0
+
+
+# The rules above, by name: the frontier engine compiles them into its kernels and checks, before
+# each step, that none was replaced since.
+ELEMENTWISE = (
+    "social_signal",
+    "grievance",
+    "organising_discount",
+    "effective_cost",
+    "drive",
+    "willing",
+    "leaves",
+    "unheard_loss",
+    "persuasion_gain",
+    "backlash_loss",
+    "answer_gain",
+    "relieved_hardship",
+    "diffused_trust_change",
+    "clip_unit",
+)
 
 
 def institution_signal(channel_counts: np.ndarray, channel_weights: np.ndarray, n: int) -> float:
     """Signal the institution receives: S(t) = Σ_i w_{e_i} / N.
 
     Computed from integer counts per channel so that it does not depend on the order in which
-    citizens are summed (both engines get the same float).
+    citizens are summed (all engines get the same float).
     """
     return float(np.dot(channel_counts.astype(float), channel_weights) / n)
 

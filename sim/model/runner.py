@@ -44,7 +44,7 @@ class RunResult:
 def run(
     scenario: Scenario | str | Path | Mapping[str, Any],
     seed: int | None = None,
-    engine: Engine | str = Engine.VECTORIZED,
+    engine: Engine | str = Engine.FRONTIER,
     overrides: Sequence[str] | Mapping[str, Any] | None = None,
 ) -> RunResult:
     """Run one scenario to its end and return its outcomes.
@@ -56,7 +56,8 @@ def run(
     seed
         Seed of the run's generator (default: the scenario's ``seed``).
     engine
-        ``"vectorized"`` (default) or ``"agents"``; both give identical results.
+        ``"frontier"`` (default), ``"vectorized"`` or ``"agents"``; all give identical
+        results.
     overrides
         ``key.path=value`` overrides applied when ``scenario`` is loaded here.
     """
@@ -113,6 +114,9 @@ def run_avalanches(model: EngagementModel) -> RunResult:
     model.datacollector.collect(model)
     avalanche_rows: list[dict[str, Any]] = []
     avalanche_of_step: list[int] = [0]
+    # involved[i] == index: citizen i was engaged at some point of avalanche `index`. Only the
+    # citizens who newly engage are touched, so the frontier engine's cost follows the activity.
+    involved = np.full(model.n, -1, dtype=np.int64)
     for index in range(spec.avalanches.count):
         start_step = model.steps
         responses_before = model.institution.responses
@@ -120,20 +124,14 @@ def run_avalanches(model: EngagementModel) -> RunResult:
         spark = model.spark()
         if spark is None:
             break
-        involved = model.channel > 0
-        peak_engaged = int(involved.sum())
-        peak_signal = 0.0
-        actions: set[str] = set()
-        for _ in range(spec.dynamics.max_steps):
-            model.step()
-            avalanche_of_step.append(index)
-            involved |= model.channel > 0
-            peak_engaged = max(peak_engaged, model.engaged_count)
-            peak_signal = max(peak_signal, model.institution.signal)
-            actions.update(a.value for a in model.institution.last_actions)
-            if model.joined_last_step == 0:
-                break
-        size = int(involved.sum())
+        compiled = model.relax_incident(index, involved)
+        if compiled is not None:
+            avalanche_of_step.extend([index] * compiled.steps)
+            size, peak_engaged = compiled.size, compiled.peak_engaged
+            peak_signal, actions = compiled.peak_signal, compiled.actions
+        else:
+            size, peak_engaged, peak_signal, actions = _relax(model, index, involved)
+            avalanche_of_step.extend([index] * (model.steps - start_step))
         avalanche_rows.append(
             {
                 "avalanche": index,
@@ -157,6 +155,28 @@ def run_avalanches(model: EngagementModel) -> RunResult:
     avalanches = pd.DataFrame(avalanche_rows, columns=AVALANCHE_COLUMNS)
     summary = summarise(timeseries, model, legitimacy_start=legitimacy_start, avalanches=avalanches)
     return RunResult(summary, timeseries, avalanches, spec)
+
+
+def _relax(model: EngagementModel, index: int, involved: np.ndarray) -> tuple:
+    """Step until nobody joins or escalates: (size, peak engaged, peak signal, actions)."""
+    engaged_now = model.engaged_indices()
+    involved[engaged_now] = index
+    size = int(engaged_now.size)
+    peak_engaged = size
+    peak_signal = 0.0
+    actions: set[str] = set()
+    for _ in range(model.spec.dynamics.max_steps):
+        model.step()
+        newly = model.newly_engaged
+        fresh = newly[involved[newly] != index]
+        involved[fresh] = index
+        size += int(fresh.size)
+        peak_engaged = max(peak_engaged, model.engaged_count)
+        peak_signal = max(peak_signal, model.institution.signal)
+        actions.update(a.value for a in model.institution.last_actions)
+        if model.joined_last_step == 0:
+            break
+    return size, peak_engaged, peak_signal, actions
 
 
 # Columns of the avalanches table, in order (sim.experiments.storage keeps the same order).

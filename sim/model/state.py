@@ -22,6 +22,7 @@ class StepDraws:
 
     sparked: np.ndarray | None  # bool mask of citizens hit by an outside incident
     fatigue: np.ndarray | None  # uniform draw per citizen, compared with `fatigue`
+    spark_indices: np.ndarray | None = None  # the same sparks as indices (the frontier engine)
 
 
 class WorldState(Protocol):
@@ -60,6 +61,8 @@ class WorldState(Protocol):
     channel_counts: np.ndarray
     grievance_weight: float
     grievance_cache: tuple[int, np.ndarray] | None
+    steps_engaged: np.ndarray
+    ever_engaged: np.ndarray
     fatigue: float
     satisfied_below: float
     trust_diffusion: float

@@ -1,0 +1,220 @@
+"""Frontier engine benchmark (issue "Scale"): ratios measured side by side in one run.
+
+1. Flagship unit of work: scenarios/baseline.yaml in avalanche mode, 150 incidents, N = 2,000,
+   each of five policies (ignore, broadcast, respond, respond + concede, suppress); frontier
+   against vectorized, build included on both sides, alternating the two. Target: >= 20x.
+2. Plain threshold cascade, N = 1e5, Erdos-Renyi mean degree 10, 300 incidents: the model
+   (frontier engine, model build from the graph included) against a minimal numba frontier
+   implementation written here, on the same graph, thresholds and sparks. Target: <= 3x.
+3. N = 1e6, Erdos-Renyi mean degree 10, 2,000 incidents near the cascade transition, in a fresh
+   process: build and run time and peak memory (VmHWM). Target: < 2 minutes, < 6 GB.
+4. numba's first-call cost: importing and first use of the kernels in a fresh process, with
+   the on-disk cache (normal use) and with an empty cache (a cold compile).
+
+Run:  .venv/bin/python benchmarks/bench_frontier.py            (all; several minutes)
+      .venv/bin/python benchmarks/bench_frontier.py --quick    (1 and 4 only)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+
+import numba
+import numpy as np
+
+from sim import load_scenario
+from sim.model.engagement import EngagementModel
+from sim.model.runner import run_avalanches
+
+POLICIES = {
+    "ignore": "[{action: ignore, unheard: 0.05}]",
+    "broadcast": "[{action: broadcast}]",
+    "respond": "[{action: respond}]",
+    "respond+concede": "[{action: respond}, {action: concede}]",
+    "suppress": "[{action: suppress}]",
+}
+
+
+def flagship(repeats: int = 3) -> None:
+    print("1. flagship: baseline world, avalanche mode, 150 incidents, N = 2,000")
+    total = {"vectorized": 0.0, "frontier": 0.0}
+    for name, policy in POLICIES.items():
+        scenario = load_scenario(
+            "scenarios/baseline.yaml",
+            ["mode=avalanches", "avalanches.count=150", f"institution.policy={policy}"],
+        )
+        best = {"vectorized": np.inf, "frontier": np.inf}
+        for _ in range(repeats):
+            for engine in ("vectorized", "frontier"):
+                start = time.perf_counter()
+                run_avalanches(EngagementModel(scenario, engine=engine))
+                best[engine] = min(best[engine], time.perf_counter() - start)
+        for engine in best:
+            total[engine] += best[engine]
+        print(
+            f"   {name:16s} vectorized {best['vectorized']:.3f} s  frontier "
+            f"{best['frontier']:.3f} s  ratio {best['vectorized'] / best['frontier']:.1f}x"
+        )
+    print(f"   all five: ratio {total['vectorized'] / total['frontier']:.1f}x (target >= 20)")
+
+
+@numba.njit(cache=True)
+def minimal_cascades(indptr, indices, threshold, sparks):
+    """Plain synchronous-free threshold cascade from each spark; returns the sizes."""
+    n = indptr.size - 1
+    active = np.zeros(n, dtype=np.bool_)
+    count = np.zeros(n, dtype=np.int64)
+    queue = np.empty(n, dtype=np.int64)
+    touched = np.empty(n, dtype=np.int64)
+    sizes = np.empty(sparks.size, dtype=np.int64)
+    for s in range(sparks.size):
+        head = 0
+        tail = 1
+        n_touched = 0
+        queue[0] = sparks[s]
+        active[sparks[s]] = True
+        while head < tail:
+            i = queue[head]
+            head += 1
+            for jj in range(indptr[i], indptr[i + 1]):
+                j = indices[jj]
+                if active[j]:
+                    continue
+                if count[j] == 0:
+                    touched[n_touched] = j
+                    n_touched += 1
+                count[j] += 1
+                if count[j] / (indptr[j + 1] - indptr[j]) >= threshold[j]:
+                    active[j] = True
+                    queue[tail] = j
+                    tail += 1
+        sizes[s] = tail
+        for p in range(tail):
+            active[queue[p]] = False
+        for p in range(n_touched):
+            count[touched[p]] = 0
+    return sizes
+
+
+def threshold_world(n: int, count: int, phi: float) -> dict:
+    return {
+        "name": "threshold",
+        "mode": "avalanches",
+        "seed": 3,
+        "population": {"size": n, "online_share": 1.0},
+        "network": {"kind": "erdos_renyi", "mean_degree": 10},
+        "citizens": {
+            "threshold": {"dist": "fixed", "value": phi},
+            "hardship": {"dist": "fixed", "value": 0.0},
+        },
+        "activists": {"share": 0.0},
+        "channels": [{"name": "adopt", "cost": 0.0, "weight": 1.0, "online": False}],
+        "institution": {"policy": []},
+        "dynamics": {"max_steps": 10_000, "fatigue": 0.0},
+        "avalanches": {"count": count},
+    }
+
+
+def threshold_cascade(n: int = 100_000, count: int = 300, phi: float = 0.1) -> None:
+    print(f"2. plain threshold cascade: N = {n:,}, ER mean degree 10, {count} incidents")
+    scenario = load_scenario(threshold_world(n, count, phi))
+    graph_model = EngagementModel(scenario)
+    graph = graph_model.graph
+    indptr, indices = graph_model.adjacency.indptr, graph_model.adjacency.indices
+    threshold = graph_model.threshold
+    ours = reference = np.inf
+    for _ in range(3):
+        start = time.perf_counter()
+        model = EngagementModel(scenario, graph=graph)
+        result = run_avalanches(model)
+        ours = min(ours, time.perf_counter() - start)
+        sparks = result.avalanches["spark"].to_numpy().astype(np.int64)
+        minimal_cascades(indptr, indices, threshold, sparks[:1])  # compiled before timing
+        start = time.perf_counter()
+        sizes = minimal_cascades(indptr, indices, threshold, sparks)
+        reference = min(reference, time.perf_counter() - start)
+    same = np.array_equal(sizes, result.avalanches["size"].to_numpy())
+    print(
+        f"   model (build + run) {ours:.3f} s  minimal numba frontier {reference:.3f} s  "
+        f"ratio {ours / reference:.1f}x (target <= 3); same sizes: {same}; "
+        f"global share {result.summary['avalanche_global_share']:.2f}"
+    )
+
+
+LARGE = """
+import json, resource, time
+from sim import load_scenario
+from sim.model.engagement import EngagementModel
+from sim.model.runner import run_avalanches
+import benchmarks.bench_frontier as b
+start = time.perf_counter()
+model = EngagementModel(load_scenario(b.threshold_world({n}, {count}, {phi})))
+built = time.perf_counter() - start
+result = run_avalanches(model)
+total = time.perf_counter() - start
+peak = int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0]) / 1024
+print(json.dumps({{"build_s": built, "total_s": total, "peak_mb": peak,
+    "global": result.summary["avalanche_global_share"],
+    "mean_size": result.summary["avalanche_mean_size"]}}))
+"""
+
+
+def large(n: int = 1_000_000, count: int = 2000, phi: float = 0.1) -> None:
+    print(f"3. N = {n:,}, ER mean degree 10, {count} incidents (fresh process)")
+    code = LARGE.format(n=n, count=count, phi=phi)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    if done.returncode:
+        print("   failed:", done.stderr[-2000:])
+        return
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    print(
+        f"   build {out['build_s']:.1f} s, build + run {out['total_s']:.1f} s (target < 120), "
+        f"peak {out['peak_mb']:,.0f} MB (target < 6,000); global share {out['global']:.2f}, "
+        f"mean size {out['mean_size']:,.0f}"
+    )
+
+
+FIRST_CALL = """
+import time
+start = time.perf_counter()
+from sim import load_scenario, run
+imported = time.perf_counter()
+run(load_scenario("scenarios/baseline.yaml", ["avalanches.count=1", "mode=avalanches"]))
+print(imported - start, time.perf_counter() - imported)
+"""
+
+
+def first_call() -> None:
+    print("4. numba first-call cost (fresh process: import sim; one tiny avalanche run)")
+    for label, env in (("cached", {}), ("cold (empty cache)", {"NUMBA_CACHE_DIR": None})):
+        with tempfile.TemporaryDirectory() as cache:
+            import os
+
+            environ = dict(os.environ)
+            if "NUMBA_CACHE_DIR" in env:
+                environ["NUMBA_CACHE_DIR"] = cache
+            done = subprocess.run(
+                [sys.executable, "-c", FIRST_CALL], capture_output=True, text=True, env=environ
+            )
+        imported, first = (float(x) for x in done.stdout.split())
+        print(f"   {label:20s} import {imported:.2f} s, first run {first:.2f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="flagship and first call only")
+    args = parser.parse_args()
+    flagship()
+    if not args.quick:
+        threshold_cascade()
+        large()
+    first_call()
+
+
+if __name__ == "__main__":
+    main()

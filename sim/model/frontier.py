@@ -1,0 +1,458 @@
+"""The frontier engine: a step costs in proportion to what changes (DESIGN.md section 10).
+
+Gives the same results as the vectorized and agents engines, bit for bit, with the same random
+draws, but touches only:
+
+- the **candidates**: citizens whose decision may have changed since they were last evaluated,
+  because a neighbour started or stopped engaging, their own trust or hardship changed, or they
+  left (a citizen who left may join again). Everyone else is *settled*: what its rule reads is
+  unchanged, so it would again choose at most its present channel. This is also how spontaneous
+  joiners (grievance alone above threshold) are found without scanning everyone each incident:
+  they are candidates once after the start and whenever their trust, hardship, or a global
+  parameter changes, or after they leave;
+- the engaged citizens (leaving by fatigue or satisfaction, the institution's actions on them);
+- the sparked citizens;
+- the global quantities, from per-channel counts (the signal) or cached (legitimacy and mean
+  grievance are ``numpy.mean`` over all citizens, recomputed only after a step that changed trust
+  or hardship, because only the same pairwise sum gives the same bits).
+
+Global changes touch everyone once, when they happen: a change of a channel's cost, of the
+suppression multiplier (start and end of a crackdown), of the grievance weight or the organising
+parameters, a new threshold or access array, and a concession (hardship falls for everyone) make
+every citizen a candidate for one step. Two features are computed over all citizens on every step
+in which they act, exactly as the vectorized engine does: ``broadcast`` (it addresses the whole
+audience) and trust diffusion (every citizen averages its neighbours).
+
+Parameters a teacher changes while the model runs (``model.channel_costs[0] = 0.1``,
+``model.threshold = ...``) are noticed before each step by comparing them with the values this
+engine's bookkeeping was built from. Writes through the Mesa agents (``citizen.trust = 0.5``)
+call :meth:`FrontierState.invalidate`; direct in-place writes into the model's arrays must be
+followed by ``model.state_edited()``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.model import kernels, rules
+from sim.model import step_kernels as sk
+from sim.model.schema import Action, Broadcast, Concede, Ignore, Respond, Suppress
+from sim.model.state import StepDraws, WorldState
+
+__all__ = ["FrontierState", "Incident", "rules_intact"]
+
+# The rule functions the kernels were compiled with. A rule replaced at run time (a test's
+# monkeypatch, a classroom experiment) is invisible to compiled code: the model then steps with
+# the vectorized engine, which calls the rules module's current functions.
+COMPILED_RULES = {name: getattr(rules, name) for name in rules.ELEMENTWISE}
+
+ACTIONS = [Action(code) for code in sk.ACTION_CODES]
+POLICY_PARAMS = 5
+
+
+def rules_intact() -> bool:
+    """True when every rule is still the function the frontier kernels were compiled with."""
+    return all(getattr(rules, name) is rule for name, rule in COMPILED_RULES.items())
+
+
+@dataclass(frozen=True)
+class Incident:
+    """What :meth:`FrontierState.relax` did: one avalanche, stepped in compiled code."""
+
+    steps: int
+    size: int  # distinct citizens engaged at some point, the spark included
+    peak_engaged: int
+    peak_signal: float
+    actions: set[str]
+    step_int: np.ndarray  # per step: step, joined, responses
+    step_float: np.ndarray  # per step: engaged, per channel, signal, legitimacy, grievance, m(t)
+
+
+def encode_policy(policy: list, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The policy as action codes and a row of numbers per action, for the kernels."""
+    kinds = np.zeros(len(policy), dtype=np.int64)
+    params = np.zeros((len(policy), POLICY_PARAMS))
+    for a, action in enumerate(policy):
+        match action:
+            case Ignore():
+                kinds[a], params[a, 0] = sk.IGNORE, action.unheard
+            case Broadcast():
+                kinds[a] = sk.BROADCAST
+                params[a, :2] = action.persuasion, action.backlash
+            case Respond():
+                kinds[a] = sk.RESPOND
+                unheard = action.unheard
+                params[a] = (
+                    rules.response_capacity(action.capacity, n),
+                    action.reward,
+                    action.observed,
+                    0.0 if unheard is None else unheard,
+                    0.0 if unheard is None else 1.0,
+                )
+            case Concede():
+                kinds[a] = sk.CONCEDE
+                params[a, :2] = action.concession_at, action.relief
+            case Suppress():
+                kinds[a] = sk.SUPPRESS
+                params[a, :4] = (
+                    action.severity,
+                    action.duration,
+                    action.backlash,
+                    action.observed_backlash,
+                )
+            case _:
+                raise TypeError(f"unknown policy action {action!r}")
+    return kinds, params
+
+
+class FrontierState:
+    """Bookkeeping arrays of the frontier engine, kept in step with one model's arrays.
+
+    Built from the model on first use and rebuilt when the model's arrays or live parameters
+    were changed from outside (see the module docstring).
+    """
+
+    def __init__(self, model: WorldState) -> None:
+        n = model.n
+        self.n = n
+        self.ew = np.zeros(n)
+        self.ea = np.zeros(n)
+        self.grievance = np.zeros(n)
+        self.delta = np.zeros(n)
+        self.scratch = np.zeros(n)
+        self.is_candidate = np.zeros(n, dtype=bool)
+        self.candidates = np.zeros(n, dtype=np.int64)
+        self.engaged = np.zeros(n, dtype=np.int64)
+        self.position = np.full(n, -1, dtype=np.int64)
+        self.touched = np.zeros(n, dtype=np.int64)
+        self.is_touched = np.zeros(n, dtype=bool)
+        self.stale = np.zeros(n, dtype=np.int64)
+        self.is_stale = np.zeros(n, dtype=bool)
+        self.newly = np.zeros(n, dtype=np.int64)
+        self.stamp = np.zeros(n, dtype=np.int64)
+        self.buffer = np.zeros(n, dtype=np.int64)
+        self.counters = np.zeros(4, dtype=np.int64)
+        self.dlist = np.zeros(n, dtype=np.int64)
+        self.dflag = np.zeros(n, dtype=bool)
+        self.inst_f = np.zeros(6)
+        self.inst_i = np.zeros(14, dtype=np.int64)
+        self.valid = False
+        self.built_from: tuple = ()
+        self.params: tuple = ()
+        self.sync(model)
+
+    # --- keeping in step with the model ----------------------------------------------------
+
+    def invalidate(self) -> None:
+        """The model's arrays were edited in place: rebuild everything before the next use."""
+        self.valid = False
+
+    def _arrays(self, m: WorldState) -> tuple:
+        return (
+            m.adjacency,
+            m.degree,
+            m.influence,
+            m.is_activist,
+            m.neighbour_weight,
+            m.threshold,
+            m.hardship,
+            m.trust,
+            m.online,
+            m.in_audience,
+            m.cheapest_open,
+            m.channel,
+            m.steps_engaged,
+            m.answered,
+            m.ever_engaged,
+            m.channel_counts,
+        )
+
+    def _params(self, m: WorldState) -> tuple:
+        return (
+            m.channel_costs.tobytes(),
+            m.channel_online.tobytes(),
+            float(m.grievance_weight),
+            float(m.organising),
+            float(m.max_discount),
+            bool(m.organising_active),
+        )
+
+    def sync(self, model: WorldState) -> None:
+        """Rebuild what the model's changes made stale; cheap when nothing changed."""
+        m = model
+        arrays = self._arrays(m)
+        if not self.valid or any(a is not b for a, b in zip(arrays, self.built_from, strict=True)):
+            self._rebuild(m)
+            return
+        params = self._params(m)
+        if params != self.params:
+            self.params = params
+            self.chan = self._channels(m)
+            kernels.mark_all(self.is_candidate, self.candidates, self.counters)
+
+    def _channels(self, m: WorldState) -> tuple:
+        return (
+            np.array(m.channel_costs, dtype=float),
+            np.array(m.channel_online, dtype=bool),
+            np.array(m.channel_weights, dtype=float),
+            m.channel_counts,
+        )
+
+    def _rebuild(self, m: WorldState) -> None:
+        adjacency = m.adjacency
+        influence = np.ascontiguousarray(m.influence, dtype=float)
+        # Whole-number influences add up exactly in any order, so neighbours' engaged weights
+        # can be updated in place; otherwise a changed row is summed again in CSR order.
+        integral = bool(
+            np.all(np.isfinite(influence))
+            and np.all(influence == np.floor(influence))
+            and float(np.max(np.abs(influence), initial=0.0)) * max(int(m.n), 1) < 2.0**52
+        )
+        # The kernels update the model's arrays in place, in these dtypes.
+        m.channel = np.ascontiguousarray(m.channel, dtype=np.int16)
+        m.trust = np.ascontiguousarray(m.trust, dtype=float)
+        m.hardship = np.ascontiguousarray(m.hardship, dtype=float)
+        m.threshold = np.ascontiguousarray(m.threshold, dtype=float)
+        m.answered = np.ascontiguousarray(m.answered, dtype=bool)
+        m.ever_engaged = np.ascontiguousarray(m.ever_engaged, dtype=bool)
+        m.steps_engaged = np.ascontiguousarray(m.steps_engaged, dtype=np.int32)
+        m.channel_counts = np.bincount(m.channel, minlength=m.n_channels + 1).astype(np.int64)
+        self.graph = (
+            adjacency.indptr,
+            adjacency.indices,
+            np.ascontiguousarray(m.degree),
+            influence,
+            np.ascontiguousarray(m.is_activist, dtype=bool),
+            np.ascontiguousarray(m.neighbour_weight, dtype=float),
+            integral,
+        )
+        self.cit = (
+            m.threshold,
+            m.hardship,
+            m.trust,
+            np.ascontiguousarray(m.online, dtype=bool),
+            np.ascontiguousarray(m.in_audience, dtype=bool),
+            np.ascontiguousarray(m.cheapest_open, dtype=np.int16),
+            m.channel,
+            m.steps_engaged,
+            m.answered,
+            m.ever_engaged,
+        )
+        kernels.full_sums(
+            self.graph[0], self.graph[1], influence, self.graph[4], m.channel, self.ew, self.ea
+        )
+        engaged = np.flatnonzero(m.channel > 0)
+        self.engaged[: engaged.size] = engaged
+        self.position[:] = -1
+        self.position[engaged] = np.arange(engaged.size)
+        self.counters[:] = 0
+        self.counters[kernels.ENGAGED] = engaged.size
+        self.proposal = m.channel.copy()
+        self.grievance[:] = rules.grievance(m.hardship, m.trust)
+        self.delta[:] = 0.0
+        self.is_touched[:] = False
+        self.dflag[:] = False
+        self.inst_i[sk.LEGITIMACY_OK] = 0
+        self.inst_i[sk.GRIEVANCE_OK] = 0
+        self.inst_f[sk.BUILT_MULTIPLIER] = float(m.cost_multiplier)
+        self.book = (
+            self.ew,
+            self.ea,
+            self.grievance,
+            self.delta,
+            self.scratch,
+            self.is_candidate,
+            self.candidates,
+            self.engaged,
+            self.position,
+            self.proposal,
+            self.touched,
+            self.is_touched,
+            self.stale,
+            self.is_stale,
+            self.newly,
+            self.stamp,
+            self.buffer,
+            self.counters,
+            self.dlist,
+            self.dflag,
+        )
+        self.chan = self._channels(m)
+        kernels.mark_all(self.is_candidate, self.candidates, self.counters)
+        self.built_from = self._arrays(m)
+        self.params = self._params(m)
+        self.valid = True
+
+    def _scalars(self, m: WorldState) -> tuple:
+        return (
+            float(m.grievance_weight),
+            float(m.organising),
+            float(m.max_discount),
+            1.0 if m.organising_active else 0.0,
+            float(m.fatigue),
+            float(m.satisfied_below),
+            float(m.trust_diffusion),
+            float(m.institution.attention),
+        )
+
+    def _load_institution(self, m: WorldState) -> None:
+        inst = m.institution
+        f, i = self.inst_f, self.inst_i
+        f[sk.SIGNAL] = inst.signal
+        f[sk.CUMULATIVE] = inst.cumulative_signal
+        f[sk.SEVERITY] = inst.crackdown_severity
+        i[sk.CONCEDED] = 1 if inst.conceded else 0
+        i[sk.CONCEDED_AT] = -1 if inst.conceded_at is None else inst.conceded_at
+        i[sk.CRACKDOWN_LEFT] = inst.crackdown_left
+        i[sk.RESPONSES] = inst.responses
+        i[sk.RESPONSES_LAST] = inst.responses_last_step
+
+    def _store_institution(self, m: WorldState) -> None:
+        inst = m.institution
+        f, i = self.inst_f, self.inst_i
+        inst.signal = float(f[sk.SIGNAL])
+        inst.cumulative_signal = float(f[sk.CUMULATIVE])
+        inst.crackdown_severity = float(f[sk.SEVERITY])
+        inst.conceded = bool(i[sk.CONCEDED])
+        inst.conceded_at = None if i[sk.CONCEDED_AT] < 0 else int(i[sk.CONCEDED_AT])
+        inst.crackdown_left = int(i[sk.CRACKDOWN_LEFT])
+        inst.responses = int(i[sk.RESPONSES])
+        inst.responses_last_step = int(i[sk.RESPONSES_LAST])
+        inst.last_actions = _actions(int(i[sk.ACTIONS]))
+
+    # --- engagement from outside -----------------------------------------------------------
+
+    def set_channels(self, m: WorldState, idx: np.ndarray, values: np.ndarray) -> tuple:
+        """Set channels of ``idx`` to ``values`` (seeding a campaign, a spark, disengaging)."""
+        self.sync(m)
+        graph, book = self.graph, self.book
+        return kernels.set_channels(
+            np.ascontiguousarray(idx, dtype=np.int64),
+            np.ascontiguousarray(values, dtype=np.int16),
+            graph[0],
+            graph[1],
+            graph[3],
+            graph[4],
+            graph[6],
+            m.channel,
+            self.proposal,
+            m.channel_counts,
+            self.ew,
+            self.ea,
+            self.engaged,
+            self.position,
+            self.is_candidate,
+            self.candidates,
+            self.counters,
+            self.stale,
+            self.is_stale,
+            m.steps_engaged,
+            m.answered,
+            m.ever_engaged,
+            book[14],
+        )
+
+    def engaged_indices(self) -> np.ndarray:
+        """The engaged citizens, in no particular order."""
+        return self.engaged[: self.counters[kernels.ENGAGED]].copy()
+
+    def disengage_all(self, m: WorldState) -> None:
+        """Everyone stops engaging (between two incidents)."""
+        self.sync(m)
+        idx = self.engaged_indices()
+        self.set_channels(m, idx, np.zeros(idx.size, dtype=np.int16))
+
+    # --- the step --------------------------------------------------------------------------
+
+    def step(
+        self, m: WorldState, draws: StepDraws, step: int
+    ) -> tuple[int, bool, np.ndarray, bool]:
+        """One step (DESIGN.md section 3) in compiled code, with the model's draws.
+
+        Returns (joined or escalated, channels changed, newly engaged, anything changed); the
+        institution's state is written back to ``m.institution``.
+        """
+        self.sync(m)
+        sparks = draws.spark_indices
+        if sparks is None:
+            sparks = np.flatnonzero(draws.sparked) if draws.sparked is not None else self.buffer[:0]
+        fatigue_draw = draws.fatigue if draws.fatigue is not None else kernels.empty_draws()
+        self._load_institution(m)
+        kinds, params = encode_policy(m.institution.policy, m.n)
+        sk.one_step(
+            self.graph,
+            self.cit,
+            self.book,
+            self.chan,
+            self._scalars(m),
+            self.inst_f,
+            self.inst_i,
+            kinds,
+            params,
+            m.rng,
+            np.asarray(sparks, dtype=np.int64),
+            fatigue_draw,
+            step,
+        )
+        self._store_institution(m)
+        return self.last_step()
+
+    def relax(self, m: WorldState, incident: int, involved: np.ndarray, max_steps: int) -> Incident:
+        """Step until the incident ends (nobody joins or escalates), all in compiled code."""
+        self.sync(m)
+        self._load_institution(m)
+        kinds, params = encode_policy(m.institution.policy, m.n)
+        step_int = np.zeros((max_steps, 3), dtype=np.int64)
+        step_float = np.zeros((max_steps, m.n_channels + 5))
+        steps, size, peak_engaged, peak_signal, mask = sk.relax(
+            self.graph,
+            self.cit,
+            self.book,
+            self.chan,
+            self._scalars(m),
+            self.inst_f,
+            self.inst_i,
+            kinds,
+            params,
+            m.rng,
+            max_steps,
+            m.steps + 1,
+            involved,
+            incident,
+            step_int,
+            step_float,
+        )
+        self._store_institution(m)
+        return Incident(
+            steps=int(steps),
+            size=int(size),
+            peak_engaged=int(peak_engaged),
+            peak_signal=float(peak_signal),
+            actions={a.value for a in _actions(int(mask))},
+            step_int=step_int[:steps],
+            step_float=step_float[:steps],
+        )
+
+    def last_step(self) -> tuple[int, bool, np.ndarray, bool]:
+        """(joined, channels changed, newly engaged, anything changed) of the last step."""
+        i = self.inst_i
+        newly = self.newly[: i[sk.NEWLY]].copy()
+        return int(i[sk.JOINED]), bool(i[sk.CHANGED]), newly, bool(i[sk.CHANGED_ANY])
+
+    # --- global quantities -----------------------------------------------------------------
+
+    def legitimacy(self, m: WorldState) -> float:
+        """L = mean trust, recomputed (numpy's pairwise sum) only after trust changed."""
+        self.sync(m)
+        return float(sk.legitimacy(self.cit, self.inst_f, self.inst_i))
+
+    def mean_grievance(self, m: WorldState) -> float:
+        """Mean of H(1 - T), recomputed only after trust or hardship changed."""
+        self.sync(m)
+        return float(sk.mean_grievance(self.book, self.inst_f, self.inst_i))
+
+
+def _actions(mask: int) -> list[Action]:
+    return [action for bit, action in enumerate(ACTIONS) if mask & (1 << bit)]

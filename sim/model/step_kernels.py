@@ -1,0 +1,522 @@
+"""Compiled step of the frontier engine: the citizens' move, the institution's move, an incident.
+
+:func:`one_step` is one step of DESIGN.md section 3 over the frontier's bookkeeping (see
+:mod:`sim.model.kernels`); :func:`relax` repeats it until an incident ends (nobody joins or
+escalates), recording each step's time-series row, so a whole avalanche costs one call from
+Python. The institution's actions mirror :func:`sim.model.vectorized.institution_move` term for
+term: each citizen's change of trust is the sum, in the policy's order, of the terms that apply
+to it, computed from the trust at the start of the step.
+
+Randomness: the run's ``numpy.random.Generator`` is passed in; numba draws from the same bit
+generator with numpy's algorithms, so ``rng.random(k)`` here is ``rng.random(k)`` in Python
+(fatigue draws, then the respond tie-breaks, as the other engines draw them).
+
+Legitimacy and mean grievance are ``numpy.mean``: :func:`pairwise_mean` is numpy's pairwise
+summation (``DOUBLE_pairwise_sum``) written out, so the mean is numpy's to the last bit; it is
+recomputed only after a step that changed trust (or hardship).
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from sim.model import kernels, rules
+
+__all__ = ["ACTION_CODES", "one_step", "pairwise_mean", "relax"]
+
+# Policy actions as codes (the order of sim.model.schema.Action) and the bit of each in a mask.
+IGNORE, BROADCAST, RESPOND, CONCEDE, SUPPRESS = range(5)
+ACTION_CODES = ("ignore", "broadcast", "respond", "concede", "suppress")
+
+# Slots of the institution's float state ``inst_f``.
+SIGNAL, CUMULATIVE, SEVERITY, BUILT_MULTIPLIER, LEGITIMACY, GRIEVANCE = range(6)
+# Slots of the integer state ``inst_i``.
+(
+    CONCEDED,
+    CONCEDED_AT,
+    CRACKDOWN_LEFT,
+    RESPONSES,
+    RESPONSES_LAST,
+    ACTIONS,
+    LEGITIMACY_OK,
+    GRIEVANCE_OK,
+    STAMP_TAG,
+    JOINED,
+    CHANGED,
+    NEWLY,
+    EVERYONE,
+    CHANGED_ANY,
+) = range(14)
+# Extra slot of the bookkeeping counters: the citizens with a change of trust this step.
+DELTAS = 3
+
+
+@numba.njit(cache=True)
+def _block_sum(a, lo, n):
+    """numpy's pairwise sum of a block of at most 128 numbers (eight running sums)."""
+    if n < 8:
+        res = 0.0
+        for i in range(lo, lo + n):
+            res += a[i]
+        return res
+    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+    i = 8
+    end = n - (n % 8)
+    while i < end:
+        r0 += a[lo + i]
+        r1 += a[lo + i + 1]
+        r2 += a[lo + i + 2]
+        r3 += a[lo + i + 3]
+        r4 += a[lo + i + 4]
+        r5 += a[lo + i + 5]
+        r6 += a[lo + i + 6]
+        r7 += a[lo + i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += a[lo + i]
+        i += 1
+    return res
+
+
+@numba.njit(cache=True)
+def _pairwise_sum(a):
+    """numpy's ``DOUBLE_pairwise_sum``: halves (at multiples of 8) down to blocks of 128.
+
+    Written with an explicit stack, not recursion (numba's cache cannot reload a recursive
+    function).
+    """
+    n = a.size
+    if n <= 128:
+        return _block_sum(a, 0, n)
+    depth = 128
+    lo_stack = np.zeros(depth, dtype=np.int64)
+    n_stack = np.zeros(depth, dtype=np.int64)
+    state = np.zeros(depth, dtype=np.int64)
+    values = np.zeros(depth)
+    top = 0
+    n_values = 0
+    lo_stack[0], n_stack[0], state[0] = 0, n, 0
+    while top >= 0:
+        lo, size = lo_stack[top], n_stack[top]
+        if size <= 128:
+            values[n_values] = _block_sum(a, lo, size)
+            n_values += 1
+            top -= 1
+            continue
+        half = size // 2
+        half -= half % 8
+        if state[top] == 0:
+            state[top] = 1
+            top += 1
+            lo_stack[top], n_stack[top], state[top] = lo, half, 0
+        elif state[top] == 1:
+            state[top] = 2
+            top += 1
+            lo_stack[top], n_stack[top], state[top] = lo + half, size - half, 0
+        else:
+            right = values[n_values - 1]
+            left = values[n_values - 2]
+            n_values -= 2
+            values[n_values] = left + right
+            n_values += 1
+            top -= 1
+    return values[0]
+
+
+@numba.njit(cache=True)
+def pairwise_mean(a):
+    """``numpy.mean`` of a contiguous float64 array, bit for bit (numpy's pairwise sum)."""
+    return (0.0 + _pairwise_sum(a)) / a.size
+
+
+@numba.njit(cache=True, inline="always")
+def _add(i, change, delta, dlist, dflag, counters):
+    delta[i] = delta[i] + change
+    if not dflag[i]:
+        dflag[i] = True
+        dlist[counters[DELTAS]] = i
+        counters[DELTAS] += 1
+
+
+@numba.njit(cache=True)
+def _neighbours(idx, count, indptr, indices, stamp, inst_i, out):
+    inst_i[STAMP_TAG] += 1
+    return kernels.neighbours_of(idx[:count], indptr, indices, stamp, inst_i[STAMP_TAG], out)
+
+
+@numba.njit(cache=True)
+def _respond(params, graph, cit, book, weights, inst_i, rng):
+    indptr, indices = graph[0], graph[1]
+    trust, audience, channel, answered = cit[2], cit[4], cit[6], cit[8]
+    delta, engaged, stamp, buffer, counters, dlist, dflag = (
+        book[3],
+        book[7],
+        book[15],
+        book[16],
+        book[17],
+        book[18],
+        book[19],
+    )
+    capacity, reward, observed, unheard, has_unheard = (
+        int(params[0]),
+        params[1],
+        params[2],
+        params[3],
+        params[4] > 0,
+    )
+    ordered = np.sort(engaged[: counters[kernels.ENGAGED]])
+    candidates = np.empty(ordered.size, dtype=np.int64)
+    nc = 0
+    for i in ordered:
+        if audience[i] and not answered[i]:
+            candidates[nc] = i
+            nc += 1
+    candidates = candidates[:nc]
+    chosen = candidates[:0]
+    if nc and capacity:
+        keys = rng.random(nc)
+        # np.lexsort((candidates, keys, -weight)): heaviest channel first, then the random key,
+        # then the index; as two stable sorts of the index-ordered candidates.
+        by_key = np.argsort(keys, kind="mergesort")
+        neg_weight = np.empty(nc)
+        for p in range(nc):
+            neg_weight[p] = -weights[channel[candidates[by_key[p]]] - 1]
+        order = by_key[np.argsort(neg_weight, kind="mergesort")]
+        chosen = candidates[order[: min(capacity, nc)]]
+    for i in chosen:
+        _add(i, rules.answer_gain(trust[i], reward), delta, dlist, dflag, counters)
+    if chosen.size:
+        count = _neighbours(chosen, chosen.size, indptr, indices, stamp, inst_i, buffer)
+        for p in range(count):
+            j = buffer[p]
+            _add(j, rules.answer_gain(trust[j], observed), delta, dlist, dflag, counters)
+    if has_unheard:
+        inst_i[STAMP_TAG] += 1
+        tag = inst_i[STAMP_TAG]
+        for i in chosen:
+            stamp[i] = tag
+        for i in candidates:
+            if stamp[i] != tag:
+                _add(i, rules.unheard_loss(trust[i], unheard), delta, dlist, dflag, counters)
+    for i in chosen:
+        answered[i] = True
+    inst_i[RESPONSES] += chosen.size
+    inst_i[RESPONSES_LAST] += chosen.size
+
+
+@numba.njit(cache=True)
+def institution_move(graph, cit, book, chan, scal, inst_f, inst_i, kinds, params, rng, step):
+    """The institution sees the new engagement and applies its policy (rule 6); trust at t+1."""
+    indptr, indices, degree = graph[0], graph[1], graph[2]
+    hardship, trust, audience, channel, answered = cit[1], cit[2], cit[4], cit[6], cit[8]
+    grievance, delta, scratch = book[2], book[3], book[4]
+    is_candidate, candidates, engaged = book[5], book[6], book[7]
+    stamp, buffer, counters, dlist, dflag = book[15], book[16], book[17], book[18], book[19]
+    weights, counts = chan[2], chan[3]
+    attention, diffusion = scal[7], scal[6]
+    n = trust.size
+
+    signal = np.dot(counts[1:].astype(np.float64), weights) / n
+    inst_f[SIGNAL] = signal
+    inst_f[CUMULATIVE] += signal
+    inst_i[RESPONSES_LAST] = 0
+    inst_i[ACTIONS] = 0
+    inst_i[EVERYONE] = 0
+    active = signal >= attention
+    conceded_now = False
+    for a in range(kinds.size):
+        kind = kinds[a]
+        p = params[a]
+        if kind == IGNORE and active:
+            inst_i[ACTIONS] |= 1 << IGNORE
+            for q in range(counters[kernels.ENGAGED]):
+                i = engaged[q]
+                if audience[i] and not answered[i]:
+                    _add(i, rules.unheard_loss(trust[i], p[0]), delta, dlist, dflag, counters)
+        elif kind == BROADCAST and active:
+            inst_i[ACTIONS] |= 1 << BROADCAST
+            for i in range(n):
+                if audience[i]:
+                    if channel[i] == 0:
+                        change = rules.persuasion_gain(trust[i], p[0])
+                    else:
+                        change = rules.backlash_loss(trust[i], p[1])
+                    delta[i] = delta[i] + change
+            inst_i[EVERYONE] = 1
+        elif kind == RESPOND and active:
+            inst_i[ACTIONS] |= 1 << RESPOND
+            _respond(p, graph, cit, book, weights, inst_i, rng)
+        elif kind == CONCEDE:
+            if active and inst_i[CONCEDED] == 0 and inst_f[CUMULATIVE] >= p[0]:
+                inst_i[CONCEDED] = 1
+                inst_i[CONCEDED_AT] = step
+                inst_i[ACTIONS] |= 1 << CONCEDE
+                for i in range(n):
+                    hardship[i] = rules.relieved_hardship(hardship[i], p[1])
+                conceded_now = True
+        elif kind == SUPPRESS:
+            if active and inst_i[CRACKDOWN_LEFT] == 0:
+                inst_i[CRACKDOWN_LEFT] = int(p[1])
+                inst_f[SEVERITY] = p[0]
+            if inst_i[CRACKDOWN_LEFT] > 0:
+                inst_i[ACTIONS] |= 1 << SUPPRESS
+                for q in range(counters[kernels.ENGAGED]):
+                    i = engaged[q]
+                    if audience[i]:
+                        _add(i, rules.backlash_loss(trust[i], p[2]), delta, dlist, dflag, counters)
+                count = _neighbours(
+                    engaged, counters[kernels.ENGAGED], indptr, indices, stamp, inst_i, buffer
+                )
+                for q in range(count):
+                    j = buffer[q]
+                    if audience[j]:
+                        _add(j, rules.backlash_loss(trust[j], p[3]), delta, dlist, dflag, counters)
+
+    changed = 0
+    if inst_i[EVERYONE] or diffusion > 0:
+        changed = kernels.trust_commit_all(
+            indptr,
+            indices,
+            degree,
+            diffusion,
+            delta,
+            trust,
+            hardship,
+            grievance,
+            scratch,
+            is_candidate,
+            candidates,
+            counters,
+        )
+    elif counters[DELTAS]:
+        changed = kernels.trust_commit(
+            dlist[: counters[DELTAS]],
+            delta,
+            trust,
+            hardship,
+            grievance,
+            is_candidate,
+            candidates,
+            counters,
+        )
+    for q in range(counters[DELTAS]):
+        dflag[dlist[q]] = False
+    counters[DELTAS] = 0
+    if changed:
+        inst_i[LEGITIMACY_OK] = 0
+        inst_i[GRIEVANCE_OK] = 0
+    if conceded_now:
+        for i in range(n):
+            grievance[i] = rules.grievance(hardship[i], trust[i])
+        inst_i[GRIEVANCE_OK] = 0
+        kernels.mark_all(is_candidate, candidates, counters)
+    return changed > 0, conceded_now
+
+
+@numba.njit(cache=True)
+def citizens_move(graph, cit, book, chan, scal, inst_f, inst_i, sparks, fatigue_draw):
+    """Rules 1-5 for the candidates, the sparked and the engaged; commits the channels."""
+    indptr, indices, _, influence, is_activist, neighbour_weight, integral = graph
+    threshold, _, _, online, _, cheapest_open, channel, steps_engaged, answered, ever = cit
+    ew, ea, grievance = book[0], book[1], book[2]
+    is_candidate, candidates, engaged, position = book[5], book[6], book[7], book[8]
+    proposal, touched, is_touched, stale, is_stale, newly = (
+        book[9],
+        book[10],
+        book[11],
+        book[12],
+        book[13],
+        book[14],
+    )
+    counters = book[17]
+    costs, channel_online, _, counts = chan
+    grievance_weight, organising, max_discount, organising_active = (
+        scal[0],
+        scal[1],
+        scal[2],
+        scal[3],
+    )
+    fatigue, satisfied_below = scal[4], scal[5]
+
+    multiplier = 1.0 + inst_f[SEVERITY] if inst_i[CRACKDOWN_LEFT] > 0 else 1.0
+    if multiplier != inst_f[BUILT_MULTIPLIER]:
+        # The start or end of a crackdown changes every cost: everyone is a candidate once.
+        inst_f[BUILT_MULTIPLIER] = multiplier
+        kernels.mark_all(is_candidate, candidates, counters)
+    conceded = inst_i[CONCEDED] != 0
+    n_touched = kernels.decide(
+        candidates,
+        is_candidate,
+        counters,
+        threshold,
+        grievance,
+        online,
+        cheapest_open,
+        channel,
+        ew,
+        ea,
+        neighbour_weight,
+        costs,
+        channel_online,
+        multiplier,
+        grievance_weight,
+        organising,
+        max_discount,
+        organising_active > 0,
+        sparks,
+        engaged,
+        fatigue_draw,
+        fatigue,
+        fatigue_draw.size > 0 or conceded,
+        conceded,
+        satisfied_below,
+        proposal,
+        touched,
+        is_touched,
+    )
+    idx = touched[:n_touched].copy()
+    values = np.empty(n_touched, dtype=np.int16)
+    for p in range(n_touched):
+        is_touched[idx[p]] = False
+        values[p] = proposal[idx[p]]
+    joined, changed, n_newly = kernels.set_channels(
+        idx,
+        values,
+        indptr,
+        indices,
+        influence,
+        is_activist,
+        integral,
+        channel,
+        proposal,
+        counts,
+        ew,
+        ea,
+        engaged,
+        position,
+        is_candidate,
+        candidates,
+        counters,
+        stale,
+        is_stale,
+        steps_engaged,
+        answered,
+        ever,
+        newly,
+    )
+    kernels.step_engaged(engaged, counters, steps_engaged)
+    if inst_i[CRACKDOWN_LEFT] > 0:
+        # The crackdown clock runs on citizens' moves: this one was made under it.
+        inst_i[CRACKDOWN_LEFT] -= 1
+    inst_i[JOINED] = joined
+    inst_i[CHANGED] = changed
+    inst_i[NEWLY] = n_newly
+
+
+@numba.njit(cache=True)
+def one_step(
+    graph, cit, book, chan, scal, inst_f, inst_i, kinds, params, rng, sparks, fatigue_draw, step
+):
+    """One synchronous step: citizens' move, then the institution's move and trust."""
+    citizens_move(graph, cit, book, chan, scal, inst_f, inst_i, sparks, fatigue_draw)
+    conceded_before = inst_i[CONCEDED]
+    trust_changed, _ = institution_move(
+        graph, cit, book, chan, scal, inst_f, inst_i, kinds, params, rng, step
+    )
+    hardship_changed = inst_i[CONCEDED] != conceded_before
+    inst_i[CHANGED_ANY] = 1 if (inst_i[CHANGED] > 0 or trust_changed or hardship_changed) else 0
+
+
+@numba.njit(cache=True)
+def legitimacy(cit, inst_f, inst_i):
+    if not inst_i[LEGITIMACY_OK]:
+        inst_f[LEGITIMACY] = pairwise_mean(cit[2])
+        inst_i[LEGITIMACY_OK] = 1
+    return inst_f[LEGITIMACY]
+
+
+@numba.njit(cache=True)
+def mean_grievance(book, inst_f, inst_i):
+    if not inst_i[GRIEVANCE_OK]:
+        inst_f[GRIEVANCE] = pairwise_mean(book[2])
+        inst_i[GRIEVANCE_OK] = 1
+    return inst_f[GRIEVANCE]
+
+
+@numba.njit(cache=True)
+def relax(
+    graph,
+    cit,
+    book,
+    chan,
+    scal,
+    inst_f,
+    inst_i,
+    kinds,
+    params,
+    rng,
+    max_steps,
+    first_step,
+    involved,
+    incident,
+    ts_int,
+    ts_float,
+):
+    """Step until an incident ends: the first step in which nobody joins or escalates.
+
+    Records each step's time-series row: ``ts_int`` [step, joined, responses] and
+    ``ts_float`` [engaged share, share per channel..., signal, legitimacy, mean grievance,
+    cost multiplier]. ``involved[i] == incident`` marks the citizens engaged at some point
+    of the incident. Returns (steps made, citizens involved, peak engaged, peak signal, mask
+    of the institution's actions).
+    """
+    n = cit[2].size
+    counts = chan[3]
+    n_channels = counts.size - 1
+    newly = book[14]
+    counters = book[17]
+    fatigue = scal[4]
+    no_sparks = np.empty(0, dtype=np.int64)
+    no_draws = np.empty(0, dtype=np.float64)
+    size = 0
+    for q in range(counters[kernels.ENGAGED]):
+        i = book[7][q]
+        if involved[i] != incident:
+            involved[i] = incident
+            size += 1
+    peak_engaged = n - counts[0]
+    peak_signal = 0.0
+    actions = 0
+    steps = 0
+    for s in range(max_steps):
+        draws = rng.random(n) if fatigue > 0 else no_draws
+        step = first_step + s
+        one_step(
+            graph, cit, book, chan, scal, inst_f, inst_i, kinds, params, rng, no_sparks, draws, step
+        )
+        steps = s + 1
+        for q in range(inst_i[NEWLY]):
+            i = newly[q]
+            if involved[i] != incident:
+                involved[i] = incident
+                size += 1
+        engaged_count = n - counts[0]
+        ts_int[s, 0] = step
+        ts_int[s, 1] = inst_i[JOINED]
+        ts_int[s, 2] = inst_i[RESPONSES_LAST]
+        ts_float[s, 0] = engaged_count / n
+        for k in range(n_channels):
+            ts_float[s, 1 + k] = counts[k + 1] / n
+        ts_float[s, n_channels + 1] = inst_f[SIGNAL]
+        ts_float[s, n_channels + 2] = legitimacy(cit, inst_f, inst_i)
+        ts_float[s, n_channels + 3] = mean_grievance(book, inst_f, inst_i)
+        ts_float[s, n_channels + 4] = 1.0 + inst_f[SEVERITY] if inst_i[CRACKDOWN_LEFT] > 0 else 1.0
+        peak_engaged = max(peak_engaged, engaged_count)
+        peak_signal = max(peak_signal, inst_f[SIGNAL])
+        actions |= inst_i[ACTIONS]
+        if inst_i[JOINED] == 0:
+            break
+    return steps, size, peak_engaged, peak_signal, actions
