@@ -18,11 +18,13 @@ import solara
 from solara.components.echarts import EchartsWidget
 
 from sim import load_scenario, run
+from sim.app.charts import avalanche_chart
 from sim.app.lessons import resolve_scenario
 from sim.app.network_view import MAX_DRAWN, network_layout
 from sim.app.page import ClassroomApp
 from sim.app.session import SCENARIO_POLICY, ClassroomSession
 from sim.cli import main
+from sim.model.scenario import ScenarioError
 from sim.model.schema import Ignore, Mode, Respond
 
 from .conftest import SCENARIOS
@@ -94,7 +96,12 @@ def test_page_renders_and_reacts_to_every_control(path):
     before = model.engaged_count if spec.mode is Mode.EPISODE else 0
     button(rc, "Spark").click()
     assert number(rc, "me-engaged") == model.engaged_count == before + 1
-    assert session.current is not None and session.current.size >= 1
+    if spec.mode is Mode.AVALANCHES:
+        assert session.current is not None and session.current.size >= 1
+    else:
+        # Issue 15: in a one-off campaign a spark joins the episode; it is not an avalanche
+        # (the old "avalanche #1 running" never ended there).
+        assert session.current is None and "citizen" in text(rc, "me-spark-note")
 
     # Step: the step counter advances, and the picture follows the model.
     picture = image.value
@@ -116,7 +123,12 @@ def test_page_renders_and_reacts_to_every_control(path):
     target = round(session.threshold_mean + shift, 3)
     base = session.base_threshold.copy()
     slider(rc, "Mean threshold").v_model = target
-    assert np.allclose(model.threshold, np.clip(base + (target - base.mean()), 0, 1), atol=1e-9)
+    # Issue 15: the slider showed the mean before clipping (0.800 while the model used 0.754);
+    # now every threshold moves by one shift chosen so that the clipped mean is the target.
+    assert float(np.mean(model.threshold)) == pytest.approx(target, abs=1e-6)
+    shift = float(np.median(model.threshold - base)[()])
+    assert np.allclose(model.threshold, np.clip(base + shift, 0, 1), atol=1e-6)
+    assert text(rc, "me-value-threshold_mean") == f"{target:.3f}"
     policy = rc.find(v.Select, label="Institution's response").widget
     policy.v_model = "respond"
     assert [type(a) for a in model.institution.policy] == [Respond]
@@ -140,7 +152,8 @@ def _png_size(data: bytes) -> tuple[int, int]:
 def test_play_steps_the_model_in_the_background_until_pause():
     session = ClassroomSession(SCENARIOS / "classroom" / "granovetter.yaml")
     rc = render(session)
-    slider(rc, "Delay between steps").v_model = 0
+    # 10 ms: one step a frame (at 0 a frame advances the model for FAST_BUDGET seconds)
+    slider(rc, "Delay between steps").v_model = 10
     button(rc, "Play").click()
     deadline = 200
     while session.model.steps < 5 and deadline:
@@ -290,7 +303,12 @@ def test_layout_is_computed_once_per_network_and_large_networks_are_sampled():
     assert np.abs(positions).max() <= 1.0
     again = network_layout(session.model)
     assert again[1] is positions  # cached, not recomputed
-    assert "a random 1,000 of 2,500 citizens" in session.view.caption
+    # Issue 15: a random sample fell apart into dots; the sample is now one connected ball.
+    assert "a connected 1,000 of 2,500 citizens" in session.view.caption
+    from scipy.sparse.csgraph import connected_components
+
+    sub = session.model.adjacency[nodes][:, nodes]
+    assert connected_components(sub, directed=False)[0] == 1
 
 
 @pytest.mark.parametrize("size", [500, 2000])
@@ -396,3 +414,122 @@ def test_install_assets_fails_in_one_line_when_the_registry_is_unreachable(tmp_p
     message = str(caught.value)
     assert "\n" not in message and "network down" in message and "--install-assets" in message
     assert not cdn.exists() or not any(cdn.rglob("*.js"))
+
+
+# ------------------------------------------------------------------------------------------------
+# Issue 16: what a page user may change.
+
+
+def test_the_page_cannot_read_a_file_outside_the_classroom_folder(tmp_path, monkeypatch):
+    """Typed changes cannot name a graph file; a file scenario only opens the teacher's file."""
+    from sim.model import graph_files
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET 1 2\n", encoding="utf-8")
+    opened: list[str] = []
+    real_read_graph = graph_files.read_graph
+    monkeypatch.setattr(
+        graph_files,
+        "read_graph",
+        lambda path, *a: opened.append(str(path)) or real_read_graph(path, *a),
+    )
+    session = ClassroomSession(SCENARIOS / "classroom" / "cheap_avalanches.yaml")
+    rc = render(session)
+    model = session.model
+    for typed in (
+        f"network.kind=file; network.path={secret}",
+        f"network={{kind: file, path: {secret}}}",
+        f"network.path={secret}",
+        "network.kind=complete",
+    ):
+        rc.find(v.TextField, label="Change the world (key=value; ...)").widget.v_model = typed
+        button(rc, "Reset").click()
+        message = str(rc.find(v.Alert).widgets[-1].children)
+        assert "cannot be changed on the page" in message and "TOP-SECRET" not in message
+        assert session.model is model
+    assert opened == []
+
+    # A scenario the teacher started on a graph file outside the folder: it opens that file,
+    # and the page cannot point it anywhere else.
+    graph = tmp_path / "graph.edges"
+    graph.write_text("".join(f"{i} {(i + 1) % 30}\n" for i in range(30)), encoding="utf-8")
+    scenario = tmp_path / "mine.yaml"
+    scenario.write_text(
+        f"name: mine\npopulation: {{size: 30}}\nnetwork: {{kind: file, path: {graph}}}\n",
+        encoding="utf-8",
+    )
+    teacher = ClassroomSession(scenario)
+    assert teacher.model.n == 30 and opened == [str(graph)]
+    with pytest.raises(ScenarioError, match="cannot be changed on the page"):
+        teacher.set_changes(f"network.path={secret}")
+    teacher.reset()  # the teacher's own file is still allowed
+    assert opened == [str(graph), str(graph)]
+
+
+def test_page_changes_are_capped_with_a_clear_message():
+    from sim.app.limits import MAX_CITIZENS
+
+    session = ClassroomSession(SCENARIOS / "classroom" / "cheap_avalanches.yaml")
+    rc = render(session)
+    model = session.model
+    for typed, what in (
+        ("population.size=1000000", "population.size: the page allows at most 5,000"),
+        ("dynamics.max_steps=1000000", "dynamics.max_steps: the page allows at most"),
+        ("avalanches.count=10000000", "avalanches.count: the page allows at most"),
+        ("name=&a [1]", "name: cannot be changed"),
+        ("citizens.threshold.sd=&a 0.1", "anchors and aliases"),
+        ("x" * 2000 + "=1", "at most 1000 characters"),
+    ):
+        rc.find(v.TextField, label="Change the world (key=value; ...)").widget.v_model = typed
+        button(rc, "Reset").click()
+        message = str(rc.find(v.Alert).widgets[-1].children)
+        assert what in message, (typed, message)
+        assert "\n" not in message and session.model is model
+    # The Citizens slider stops at the cap, and a mean degree that makes too many links fails.
+    assert slider(rc, "Citizens").max == MAX_CITIZENS
+    session.set_network(size=5000, mean_degree=20)
+    session.set_changes("")
+    session.pending["network.mean_degree"] = 60.0
+    with pytest.raises(ScenarioError, match="links: the page allows at most 100,000"):
+        session.reset()
+    assert session.model is model
+
+
+def test_try_and_restore_start_from_the_lesson_whatever_was_moved():
+    """Issue 15: after moving the threshold, Granovetter's Try gave a riot of zero, not one."""
+    from sim.app.lessons import LESSONS
+
+    session = ClassroomSession(SCENARIOS / "classroom" / "granovetter.yaml")
+    rc = render(session)
+    slider(rc, "Mean threshold").v_model = 0.7
+    slider(rc, "Cost of").v_model = 0.01
+    assert "keeps: cost, threshold" in text(rc, "me-reset-keeps")
+    rc.find(v.Btn, children=["One person more cautious"]).widget.click()
+    assert session.changes == ["citizens.threshold.values[1]=2"]
+    assert text(rc, "me-value-threshold_mean") == "0.500"  # the lesson's own, not 0.7
+    for _ in range(20):
+        session.advance()
+    assert session.model.engaged_count == 1  # the riot of one
+    button(rc, "Restore the lesson's settings").click()
+    assert session.changes == [] and session.live == {}
+    assert text(rc, "me-reset-keeps") == "Reset builds a new world with the lesson's settings"
+    for _ in range(30):
+        session.advance()
+    assert session.model.engaged_count == 30
+    # A Try that only moves a live setting keeps the running world.
+    cheap = ClassroomSession(SCENARIOS / "classroom" / "cheap_avalanches.yaml")
+    for _ in range(10):
+        cheap.advance()
+    model = cheap.model
+    cheap.apply_try(LESSONS["cheap_avalanches"].tries[0])
+    assert cheap.model is model and model.channel_costs[0] == 0.0
+    # Counters: plurals, no running avalanche in a campaign, no stale note after Reset.
+    fresh = ClassroomSession(SCENARIOS / "classroom" / "cheap_avalanches.yaml")
+    while fresh.sizes.size < 1:
+        fresh.advance()
+    assert avalanche_chart(fresh)["title"]["text"].startswith("Avalanche sizes: 1 incident,")
+    crackdown = ClassroomSession(SCENARIOS / "classroom" / "crackdown_backfires.yaml")
+    crackdown.spark()
+    assert crackdown.note and "running" not in crackdown.header()
+    crackdown.reset()
+    assert crackdown.note == ""

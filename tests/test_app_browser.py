@@ -1,11 +1,13 @@
-"""End to end: ``massengage app`` in a real headless Chromium, driven by Playwright (issue 4).
+"""End to end: ``massengage app`` in a real headless Chromium, driven by Playwright.
 
-The acceptance flow runs on the crackdown scenario (an episode, so a spark always adds one
-citizen): Play advances the step counter, Spark changes the engaged count, moving the cost
-slider mid-run changes the model's live parameter (the "Model now" line is read from the
-model's arrays) while the step counter keeps going, i.e. without a reset. The same server then
-opens every other classroom scenario at ``/<name>``, plays it, and a screenshot of each is
-saved to ``docs/img/`` for docs/classroom.md.
+Acting as a teacher by clicking (issues 4, 15, 16): Play advances the step counter, Spark
+engages one citizen, a live slider changes the model without a reset; the tabs switch the
+scenario (title and model change, reload keeps it); every live slider shows the value the
+model uses; Reset keeps what it says and Restore brings the lesson back; a lesson's "Try this"
+buttons make its point; at 1280x720 and 1366x768 the network and every plot lie inside the
+window; a disconnected session is culled; the pace at delay 0 is measured at 500 and 2,000
+citizens. Screenshots go to pytest's temporary folder only (``massengage app --screenshots
+docs/img`` regenerates the documentation's).
 
 Debian's chromium is used (``apt-get install -y chromium``); Playwright cannot download its
 own browser here. The page's assets are installed from the npm registry if missing
@@ -14,70 +16,23 @@ own browser here. The page's assets are installed from the npm registry if missi
 
 from __future__ import annotations
 
-import os
+import json
 import re
-import socket
-import subprocess
-import sys
 import time
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 
-from .conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, SCENARIOS
+from sim.app.lessons import LESSONS, classroom_names
+from sim.app.screenshots import app_server, lesson_screenshots, press, set_delay
 
-IMAGES = ROOT / "docs" / "img"
+from .conftest import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(),
     reason="needs Debian's chromium at /usr/bin/chromium (apt-get install -y chromium)",
 )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextmanager
-def app_server(scenario: Path) -> Iterator[str]:
-    """``massengage app SCENARIO --port P`` in a subprocess; yields its URL once it answers."""
-    port = free_port()
-    log = subprocess.Popen(
-        [sys.executable, "-m", "sim", "app", str(scenario), "--port", str(port)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if log.poll() is not None:
-                pytest.fail(f"massengage app exited with {log.returncode}: {log.stdout.read()}")
-            try:
-                with urllib.request.urlopen(url, timeout=5) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"massengage app did not answer at {url} within 120 s")
-            time.sleep(0.5)
-        yield url
-    finally:
-        log.terminate()
-        try:
-            log.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            log.kill()
-            log.wait()
+PROJECTOR = {"width": 1280, "height": 720}
 
 
 @pytest.fixture(scope="module")
@@ -98,13 +53,13 @@ def browser():
 
 @pytest.fixture(scope="module")
 def server():
-    """``massengage app scenarios/classroom/crackdown_backfires.yaml`` on a free port."""
-    with app_server(SCENARIOS / "classroom" / "crackdown_backfires.yaml") as url:
+    """``massengage app crackdown_backfires`` on a free port."""
+    with app_server("crackdown_backfires") as url:
         yield url
 
 
-def open_page(browser, url: str):
-    page = browser.new_page(viewport={"width": 1500, "height": 1250})
+def open_page(browser, url: str, viewport=PROJECTOR):
+    page = browser.new_page(viewport=viewport)
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(url)
@@ -139,31 +94,10 @@ def settled(page, quiet: float = 1.0, timeout: float = 20.0) -> int:
     pytest.fail("the step counter kept changing after Pause")
 
 
-def press(page, label: str, then: str) -> None:
-    """Click the button ``label`` until the server has answered by relabelling it ``then``.
-
-    Under load the first click can land before the page's widgets are wired up; the button's
-    new label is the server's acknowledgement.
-    """
-    for _ in range(3):
-        page.get_by_role("button", name=label).click()
-        try:
-            page.get_by_role("button", name=then).wait_for(timeout=15_000)
-            return
-        except Exception:  # playwright's TimeoutError: click again
-            continue
-    pytest.fail(f"the {label} button did not answer")
-
-
-def charts_drawn(page) -> int:
-    """ECharts draws into a canvas inside each chart's container once its library loaded."""
-    return page.locator(".solara-echarts canvas").count()
-
-
-def test_play_spark_and_a_live_cost_change_in_a_real_browser(browser, server):
+def test_play_spark_and_a_live_cost_change_in_a_real_browser(browser, server, tmp_path):
     page, errors = open_page(browser, server)
     assert page.locator(".me-step").inner_text() == "Step 0"
-    wait_until(lambda: charts_drawn(page) >= 2, what="the plots to draw")
+    wait_until(lambda: page.locator(".me-chart canvas").count() >= 2, what="the plots to draw")
 
     # Play: the step counter advances.
     press(page, "Play", then="Pause")
@@ -176,6 +110,10 @@ def test_play_spark_and_a_live_cost_change_in_a_real_browser(browser, server):
     page.get_by_role("button", name="Spark").click()
     wait_until(lambda: read_int(page, ".me-engaged") != engaged, what="the spark")
     assert read_int(page, ".me-engaged") == engaged + 1
+    # A campaign is one episode: the spark says what it did, and no avalanche is "running".
+    assert "engaged" in page.locator(".me-spark-note").inner_text()
+    assert page.locator(".me-running").count() == 0
+    assert page.locator(".me-chart-avalanches").count() == 0
 
     # Mid-run: play again, move the cost slider to 0 while it runs.
     live = page.locator(".me-live")
@@ -183,7 +121,7 @@ def test_play_spark_and_a_live_cost_change_in_a_real_browser(browser, server):
     press(page, "Play", then="Pause")
     wait_until(lambda: read_int(page, ".me-step") > paused_at + 2, what="playing again")
     before_change = read_int(page, ".me-step")
-    cost = page.locator(".v-input", has_text="Cost of 'share'").locator("[role=slider]")
+    cost = page.locator(".me-slider-cost [role=slider]")
     cost.focus()
     cost.press("Home")
     wait_until(lambda: "share cost 0.000" in live.inner_text(), what="the live cost change")
@@ -191,33 +129,176 @@ def test_play_spark_and_a_live_cost_change_in_a_real_browser(browser, server):
     press(page, "Pause", then="Play")
     assert settled(page) > before_change  # no reset: the clock kept going
     assert "share cost 0.000" in live.inner_text()
+    assert page.locator(".me-value-cost").inner_text() == "0.000"
 
-    IMAGES.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(IMAGES / "classroom_crackdown_backfires.png"))
+    page.screenshot(path=str(tmp_path / "crackdown.png"))
     assert not errors, errors
     page.close()
 
 
-@pytest.mark.parametrize(
-    ("name", "steps"),
-    [
-        ("granovetter", 30),  # a riot of 30, a third of the circle
-        ("cheap_avalanches", 70),  # a dozen incidents, the seventh one global
-        ("cascade_window", 20),  # a global cascade, then the next spark
-        ("legitimacy_erosion", 60),  # some 25 small incidents
-    ],
-)
-def test_every_classroom_scenario_opens_and_plays(browser, server, name, steps):
-    """The same server serves each classroom scenario at /<name>; play, then a screenshot."""
-    page, errors = open_page(browser, server + name)
-    assert name in page.locator(".me-title").inner_text()
-    page.locator(".v-input", has_text="Delay between steps").locator("[role=slider]").press("Home")
+def test_tabs_switch_the_scenario_and_every_picture_fits_a_projector(browser, server, tmp_path):
+    """Click every tab: title and model change; at 1280x720 nothing is below the fold."""
+    page, errors = open_page(browser, server)
+    seen = lesson_screenshots(page, tmp_path, play=False)
+    sizes = {}
+    for name in classroom_names():
+        title = LESSONS[name].title
+        assert seen[name]["heading"] == title
+        assert title in seen[name]["title"] and "_" not in seen[name]["title"]
+        assert f"classroom_{name}" in seen[name]["scenario"]  # the model changed with the tab
+        sizes[name] = int(
+            re.search(r"of ([\d,]+)", seen[name]["engaged"]).group(1).replace(",", "")
+        )
+        assert (tmp_path / f"classroom_{name}.png").is_file()
+        boxes = seen[name]["boxes"]
+        assert len(boxes) >= 3  # the network and at least two plots
+        for box in boxes:
+            assert box is not None and box["width"] > 100 and box["height"] > 100, (name, box)
+            assert box["x"] >= 0 and box["y"] >= 0, (name, box)
+            assert box["x"] + box["width"] <= PROJECTOR["width"], (name, box)
+            assert box["y"] + box["height"] <= PROJECTOR["height"], (name, box)
+    assert sizes["granovetter"] == 100 and sizes["cascade_window"] == 1000
+    # The tab changed the address; a reload opens the same lesson.
+    assert page.url.rstrip("/").endswith(f"/{classroom_names()[-1]}")
+    page.reload()
+    page.locator(".me-heading").wait_for(timeout=60_000)
+    assert page.locator(".me-heading").inner_text() == LESSONS[classroom_names()[-1]].title
+    # At 1366x768 too, and the policy drop-down shows all its options inside the window.
+    page.set_viewport_size({"width": 1366, "height": 768})
+    time.sleep(1.0)
+    for selector in (".me-network", ".me-chart"):
+        for i in range(page.locator(selector).count()):
+            box = page.locator(selector).nth(i).bounding_box()
+            assert box["y"] + box["height"] <= 768 and box["x"] + box["width"] <= 1366
+    page.locator(".me-policy").click()
+    options = page.locator(".v-overlay .v-list-item:visible")
+    wait_until(lambda: options.count() == 7, what="the policy options")
+    for i in range(options.count()):
+        box = options.nth(i).bounding_box()
+        assert box["y"] >= 0 and box["y"] + box["height"] <= 768, options.nth(i).inner_text()
+    assert "suppress" in options.nth(6).inner_text()
+    page.keyboard.press("Escape")
+    assert not errors, errors
+    page.close()
+
+
+def test_every_slider_shows_what_the_model_uses_and_reset_and_restore(browser, server):
+    page, errors = open_page(browser, server)
+    live = page.locator(".me-live")
+    words = {
+        "cost": "share cost",
+        "threshold_mean": "mean threshold",
+        "grievance_weight": "grievance weight",
+        "fatigue": "fatigue",
+        "spark_rate": "sparks",
+    }
+    for key, word in words.items():
+        handle = page.locator(f".me-slider-{key} [role=slider]")
+        shown = page.locator(f".me-value-{key}")
+        before = shown.inner_text()
+        handle.focus()
+        for _ in range(3):
+            handle.press("ArrowRight")
+        wait_until(lambda s=shown, b=before: s.inner_text() != b, what=f"{key} to move")
+        time.sleep(0.5)
+        value = shown.inner_text()
+        position = float(handle.get_attribute("aria-valuenow"))
+        assert float(value) == pytest.approx(position, abs=1e-3), key  # no clipping mismatch
+        assert f"{word} {value}" in live.inner_text(), (key, value, live.inner_text())
+    # Reset keeps the moved settings and says so; Restore brings the lesson back.
+    keeps = page.locator(".me-reset-keeps")
+    assert "keeps: cost, threshold, grievance weight, fatigue, sparks" in keeps.inner_text()
+    page.get_by_role("button", name="Spark").click()
+    page.locator(".me-spark-note").wait_for(timeout=15_000)
+    moved = {key: page.locator(f".me-value-{key}").inner_text() for key in words}
+    page.get_by_role("button", name="Step").click()
+    wait_until(lambda: read_int(page, ".me-step") == 1, what="a step")
+    page.get_by_role("button", name="Reset", exact=True).click()
+    wait_until(lambda: read_int(page, ".me-step") == 0, what="the reset")
+    assert {key: page.locator(f".me-value-{key}").inner_text() for key in words} == moved
+    assert page.locator(".me-spark-note").count() == 0  # no stale note about the old world
+    page.locator(".me-restore").click()
+    wait_until(lambda: "lesson's settings" in keeps.inner_text(), what="the restore")
+    assert page.locator(".me-value-cost").inner_text() == "0.020"
+    assert "share cost 0.020" in live.inner_text() and "fatigue 0.05" in live.inner_text()
+    assert not errors, errors
+    page.close()
+
+
+def test_try_this_buttons_make_the_lessons_point(browser, server):
+    """Granovetter: one more cautious person and the riot is one; crackdown: none, it stalls."""
+    page, errors = open_page(browser, server)
+    page.locator(".me-tab", has_text="Granovetter's riot").click()
+    wait_until(lambda: page.locator(".me-heading").inner_text() == "Granovetter's riot")
+    page.locator(".me-try", has_text="One person more cautious").click()
+    time.sleep(1.0)
+    set_delay(page, 10)
     press(page, "Play", then="Pause")
-    wait_until(lambda: read_int(page, ".me-step") >= steps, timeout=120, what=f"{steps} steps")
+    wait_until(lambda: read_int(page, ".me-step") >= 15, what="15 steps")
     press(page, "Pause", then="Play")
-    assert settled(page) >= steps
-    expected_charts = 2 if name == "granovetter" else 3
-    wait_until(lambda: charts_drawn(page) >= expected_charts, what="the plots to draw")
-    page.screenshot(path=str(IMAGES / f"classroom_{name}.png"))
+    settled(page)
+    assert page.locator(".me-engaged").inner_text().startswith("Engaged 1 of 100")
+
+    page.locator(".me-tab", has_text="A crackdown that backfires").click()
+    wait_until(lambda: page.locator(".me-heading").inner_text() == "A crackdown that backfires")
+    page.locator(".me-try", has_text="No crackdown").click()
+    wait_until(lambda: "policy none" in page.locator(".me-live").inner_text(), what="no policy")
+    set_delay(page, 0)
+    press(page, "Play", then="Pause")
+    wait_until(lambda: read_int(page, ".me-step") >= 60, timeout=60, what="60 steps")
+    press(page, "Pause", then="Play")
+    settled(page)
+    share = float(re.search(r"\(([\d.]+) %\)", page.locator(".me-engaged").inner_text()).group(1))
+    assert share < 20 and page.locator(".me-crackdown").count() == 0
     assert not errors, errors
     page.close()
+
+
+def kernels(url: str) -> int:
+    with urllib.request.urlopen(url + "resourcez", timeout=10) as response:
+        return json.loads(response.read())["kernels"]["total"]
+
+
+def test_a_disconnected_session_is_culled_and_the_pace_at_delay_0(browser):
+    """Issue 16: a tab that goes away without saying goodbye is freed after the cull timeout.
+
+    The page's close beacon is blocked, so the server only sees the websocket drop (a laptop
+    closed, a network lost) and must cull the session itself. The same 2,000-citizen server
+    measures the pace at delay 0 (issue 15).
+    """
+    with app_server(
+        "cheap_avalanches",
+        ["--set", "population.size=2000"],
+        env={"SOLARA_KERNEL_CULL_TIMEOUT": "3s"},
+    ) as url:
+        pace = {}
+        for size in (2000, 500):
+            page, errors = open_page(browser, url)
+            if size == 500:
+                page.locator(".me-tab", has_text="Cheap avalanches").click()
+                wait_until(lambda p=page: "of 500" in p.locator(".me-engaged").inner_text())
+            set_delay(page, 0)
+            press(page, "Play", then="Pause")
+            begun = read_int(page, ".me-step")
+            wait_until(lambda p=page, b=begun: read_int(p, ".me-step") > b, what="playing")
+            start, t0 = read_int(page, ".me-step"), time.monotonic()
+            time.sleep(6.0)
+            pace[size] = (read_int(page, ".me-step") - start) / (time.monotonic() - t0)
+            press(page, "Pause", then="Play")
+            assert not errors, errors
+            page.close()
+        print(f"steps per second at delay 0: {pace[500]:.0f} at 500, {pace[2000]:.0f} at 2,000")
+        assert pace[500] >= 20
+
+        wait_until(lambda: kernels(url) == 0, timeout=30, what="closed pages' sessions to go")
+        context = browser.new_context(viewport=PROJECTOR)
+        context.route(re.compile(r".*/_solara/api/close/.*"), lambda route: route.abort())
+        page = context.new_page()
+        page.goto(url)
+        page.locator(".me-step").wait_for(timeout=90_000)
+        assert kernels(url) == 1
+        page.close()
+        context.close()
+        time.sleep(1.0)
+        assert kernels(url) == 1  # disconnected, not closed: kept for the cull timeout
+        wait_until(lambda: kernels(url) == 0, timeout=30, what="the disconnected session's cull")

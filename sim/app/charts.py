@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from sim.app.network_view import CHANNEL_COLOURS
-from sim.app.session import ClassroomSession
+from sim.app.session import ClassroomSession, plural
 
 __all__ = ["avalanche_chart", "ccdf", "engaged_chart", "institution_chart"]
 
@@ -112,7 +112,7 @@ def avalanche_chart(session: ClassroomSession) -> dict[str, Any]:
     return {
         "animation": False,
         "title": {
-            "text": f"Avalanche sizes: {sizes.size} incidents, {n_global} global",
+            "text": f"Avalanche sizes: {plural(sizes.size, 'incident')}, {n_global} global",
             "textStyle": {"fontSize": 13},
         },
         "grid": {"top": 40, "left": 55, "right": 20, "bottom": 40},

@@ -213,13 +213,26 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+CULL_TIMEOUT = "2m"
+
+
+def cull_timeout() -> str:
+    """How long a disconnected session lives: ``SOLARA_KERNEL_CULL_TIMEOUT``, else two minutes."""
+    from solara.util import parse_timedelta
+
+    value = os.environ.get("SOLARA_KERNEL_CULL_TIMEOUT") or CULL_TIMEOUT
+    try:
+        parse_timedelta(value)
+    except Exception:
+        raise AppError(f"SOLARA_KERNEL_CULL_TIMEOUT: not a duration: {value[:40]!r}") from None
+    return value
+
+
 def serve(scenario: Path, overrides: list[str], host: str, port: int, sock: socket.socket) -> None:
     """Run the Solara server for ``scenario`` on an already bound socket until interrupted."""
     set_scenario_env(scenario, overrides)
     os.environ["SOLARA_APP"] = "sim.app.page"
     os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
-    # A closed tab's session (its model and play loop) is freed after two minutes, not 24 h.
-    os.environ.setdefault("SOLARA_KERNEL_CULL_TIMEOUT", "2m")
     os.environ["SERVER_NAME"] = host
     os.environ["SERVER_PORT"] = str(port)
     import uvicorn
@@ -227,6 +240,12 @@ def serve(scenario: Path, overrides: list[str], host: str, port: int, sock: sock
 
     settings.main.mode = "production"
     settings.telemetry.mixpanel_enable = False
+    # A disconnected tab's session (its model and play loop) is freed after two minutes, not
+    # Solara's 24 h. Solara read SOLARA_KERNEL_CULL_TIMEOUT when its settings were first
+    # imported (install_assets imports them), so the setting is set where it is read.
+    settings.kernel.cull_timeout = cull_timeout()
+    # No "This website runs on Solara" banner over the plots.
+    settings.theme.show_banner = False
     config = uvicorn.Config(
         "solara.server.starlette:app", host=host, port=port, log_level="warning", lifespan="on"
     )
@@ -234,6 +253,16 @@ def serve(scenario: Path, overrides: list[str], host: str, port: int, sock: sock
 
 
 def cmd_app(args: argparse.Namespace) -> int:
+    if args.screenshots is not None:
+        from sim.app.screenshots import write_screenshots
+
+        try:
+            written = write_screenshots(Path(args.screenshots))
+        except (TimeoutError, OSError) as exc:
+            raise AppError(f"--screenshots: {exc}") from None
+        for path in written:
+            print(path)
+        return 0
     if args.install_assets:
         try:
             installed = install_assets()
@@ -302,5 +331,11 @@ def add_command(commands: argparse._SubParsersAction) -> None:
         "--install-assets",
         action="store_true",
         help="only install the page's JavaScript/CSS assets from the npm registry, then exit",
+    )
+    app.add_argument(
+        "--screenshots",
+        metavar="DIR",
+        help="save a 1280x720 screenshot of every lesson into DIR (e.g. docs/img), then exit; "
+        "needs Playwright and /usr/bin/chromium",
     )
     app.set_defaults(handler=cmd_app)

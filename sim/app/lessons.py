@@ -13,18 +13,24 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sim.model.scenario import ScenarioError
 
 __all__ = [
     "DEFAULT_SCENARIO",
+    "LESSONS",
     "OVERRIDES_ENV",
     "SCENARIO_ENV",
     "AppError",
+    "Lesson",
+    "SliderRange",
+    "Try",
     "classroom_dir",
     "classroom_names",
     "classroom_path",
+    "lesson_for",
     "resolve_scenario",
     "scenario_dirs",
     "scenario_from_env",
@@ -111,3 +117,143 @@ def scenario_from_env() -> tuple[str, list[str]]:
         source = str(resolve_scenario(DEFAULT_SCENARIO))
     overrides = json.loads(os.environ.get(OVERRIDES_ENV, "[]"))
     return source, overrides
+
+
+# ------------------------------------------------------------------------------------------------
+# The lessons: a human title, slider ranges sized to each, and the card the page shows.
+
+
+@dataclass(frozen=True)
+class SliderRange:
+    """A live slider's range and step; the value shown is the model's, read back."""
+
+    maximum: float
+    step: float
+
+
+@dataclass(frozen=True)
+class Try:
+    """One "Try this" button: start again from the lesson's settings, then make these changes.
+
+    ``live`` holds live settings (``cost``, ``threshold_mean``, ``grievance_weight``,
+    ``fatigue``, ``spark_rate``) applied without a reset unless ``reset`` is set; ``policy`` is
+    a response policy name of :data:`sim.app.session.POLICIES`; ``mean_degree`` and
+    ``changes`` (``key.path=value``) apply to a new world, so they imply a reset.
+    """
+
+    label: str
+    live: dict[str, float] = field(default_factory=dict)
+    policy: str | None = None
+    mean_degree: float | None = None
+    changes: tuple[str, ...] = ()
+
+    @property
+    def resets(self) -> bool:
+        return bool(self.changes) or self.mean_degree is not None or self.policy is not None
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """What the page shows for one classroom scenario (docs/classroom.md has the long form)."""
+
+    name: str
+    title: str
+    show: str = ""
+    ask: str = ""
+    tries: tuple[Try, ...] = ()
+    see: str = ""
+    sliders: dict[str, SliderRange] = field(default_factory=dict)
+
+
+_COST = SliderRange(0.05, 0.001)
+
+LESSONS: dict[str, Lesson] = {
+    lesson.name: lesson
+    for lesson in (
+        Lesson(
+            name="granovetter",
+            title="Granovetter's riot",
+            show="100 people; person k joins once k others have (thresholds 0, 1, ..., 99). "
+            "Press Play: the riot grows by one person a step until all 100 riot.",
+            ask="If one person were a little more cautious, how many would riot?",
+            tries=(
+                Try("One person more cautious", changes=("citizens.threshold.values[1]=2",)),
+                Try("Back to the perfect spread"),
+            ),
+            see="A riot of one: the mean threshold moved by 0.0001, the outcome from everyone "
+            "to no one.",
+            sliders={"cost": _COST},
+        ),
+        Lesson(
+            name="cheap_avalanches",
+            title="Cheap avalanches",
+            show="500 citizens, two nearly free online channels, an institution that does "
+            "nothing. Each incident is one spark; most die at once, a few sweep the network.",
+            ask="Was the big one caused by a bigger spark? How often does a spark go global?",
+            tries=(
+                Try("Sharing is free (cost 0)", live={"cost": 0.0}),
+                Try("Sharing costs 0.04", live={"cost": 0.04}),
+                Try("Back to cost 0.02", live={"cost": 0.02}),
+            ),
+            see="At cost 0.02 a few per cent of sparks go global; at 0 far more; at 0.04 about "
+            "1 %: a tiny change of cost moves the system across the cascade threshold.",
+            sliders={"cost": _COST},
+        ),
+        Lesson(
+            name="cascade_window",
+            title="The cascade window",
+            show="Watts' model: 1,000 citizens join when 18 % of their contacts have. At mean "
+            "degree 4 most sparks become global cascades.",
+            ask="Would more connections make cascades more or less likely?",
+            tries=(
+                Try("Mean degree 8", mean_degree=8.0),
+                Try("Mean degree 1", mean_degree=1.0),
+                Try("Mean degree 4", mean_degree=4.0),
+            ),
+            see="At 8 every spark dies at once (one friend is never 18 % of 8); at 1 the network "
+            "is in pieces. Cascades happen only in between.",
+            sliders={"cost": _COST},
+        ),
+        Lesson(
+            name="legitimacy_erosion",
+            title="Legitimacy erosion",
+            show="500 citizens, cheap channels, an institution that ignores every incident: the "
+            "unheard lose 5 % of their trust a step. Watch legitimacy (red line).",
+            ask="Nothing dramatic is happening. Is anything changing?",
+            tries=(
+                Try("The institution responds", policy="respond"),
+                Try("The institution ignores (the lesson)"),
+            ),
+            see="Legitimacy slides and avalanches creep up until a spark becomes an uprising "
+            "(the 62nd with this seed). With respond the same sparks stay small.",
+            sliders={"cost": _COST},
+        ),
+        Lesson(
+            name="crackdown_backfires",
+            title="A crackdown that backfires",
+            show="Ten activists start a campaign that, left alone, stalls at a tenth of the "
+            "population. The institution cracks down: triple costs for 15 steps, trust lost.",
+            ask="Does the crackdown work? Ask again after 30 steps.",
+            tries=(
+                Try("No crackdown", policy="none"),
+                Try("Crackdown (the lesson)"),
+            ),
+            see="Ten quiet steps, then legitimacy falls, grievance rises and by step 32 more than "
+            "half are engaged. Without the crackdown it stays at about 11 %.",
+            sliders={"cost": _COST},
+        ),
+    )
+}
+
+
+def lesson_for(source: object) -> Lesson | None:
+    """The lesson of a classroom scenario file (None for any other scenario)."""
+    if not isinstance(source, (str, Path)):
+        return None
+    path = Path(source)
+    try:
+        if path.resolve().parent != classroom_dir().resolve():
+            return None
+    except OSError:
+        return None
+    return LESSONS.get(path.stem)

@@ -25,6 +25,7 @@ __all__ = [
     "NOT_ENGAGED_COLOUR",
     "NetworkView",
     "circle_layout",
+    "connected_sample",
     "network_layout",
     "spring_layout",
 ]
@@ -117,6 +118,27 @@ def _normalise(pos: np.ndarray, core: np.ndarray | None = None) -> np.ndarray:
     return (pos / 1.04).astype(np.float32)
 
 
+def connected_sample(adjacency: sp.csr_array, size: int, rng: np.random.Generator) -> np.ndarray:
+    """``size`` citizens that hang together: a breadth-first ball around the best-connected one.
+
+    A random sample of a sparse network falls apart into isolated dots (issue 15, in the very
+    lesson about fragmentation); a ball around a hub keeps the links that carry a cascade.
+    When the hub's component is smaller than ``size`` the rest is filled at random.
+    """
+    from scipy.sparse.csgraph import breadth_first_order
+
+    degree = np.diff(adjacency.indptr)
+    hub = int(np.argmax(degree))
+    order = breadth_first_order(
+        sp.csr_matrix(adjacency), hub, directed=False, return_predecessors=False
+    )
+    nodes = np.asarray(order[:size])
+    if nodes.size < size:
+        rest = np.setdiff1d(np.arange(adjacency.shape[0]), nodes)
+        nodes = np.concatenate([nodes, rng.choice(rest, size=size - nodes.size, replace=False)])
+    return np.sort(nodes)
+
+
 _LAYOUTS: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
 _LAYOUTS_LOCK = threading.Lock()
 
@@ -142,10 +164,7 @@ def network_layout(model: EngagementModel) -> tuple[np.ndarray, np.ndarray]:
     # Its own generator, seeded from the graph: the layout never draws on the model's stream.
     rng = np.random.default_rng(int(key[:12], 16))
     n = model.n
-    if n > MAX_DRAWN:
-        nodes = np.sort(rng.choice(n, size=MAX_DRAWN, replace=False))
-    else:
-        nodes = np.arange(n)
+    nodes = connected_sample(adj, MAX_DRAWN, rng) if n > MAX_DRAWN else np.arange(n)
     kind = getattr(model.spec.network, "kind", "file")
     if kind in ("complete", "watts_strogatz"):
         positions = circle_layout(n)[nodes] if n <= MAX_DRAWN else circle_layout(nodes.size)
@@ -207,8 +226,9 @@ class NetworkView:
                 pick = np.sort(rng.choice(n_edges, size=MAX_EDGES, replace=False))
             segments = np.stack([positions[coo.row[pick]], positions[coo.col[pick]]], axis=1)
             width = 0.6 if drawn <= 300 else 0.35
+            alpha = 0.35 if drawn <= 300 else 0.18  # a lighter web, so lit citizens stand out
             ax.add_collection(
-                LineCollection(segments, colors="#8c8c8c", linewidths=width, alpha=0.35)
+                LineCollection(segments, colors="#8c8c8c", linewidths=width, alpha=alpha)
             )
             self.edges_drawn = int(pick.size)
         self.edges_total = int(model.adjacency.nnz // 2)
@@ -221,6 +241,12 @@ class NetworkView:
             * np.sqrt(np.maximum(influence, 0.25))
         )
         activist = model.is_activist[self.nodes]
+        self.positions = positions
+        self.sizes = sizes
+        self.edge_colours = np.where(activist[:, None], [[0, 0, 0, 1.0]], [[1, 1, 1, 0.0]])
+        self.line_widths = np.where(activist, 1.4, 0.0)
+        # Engaged citizens are drawn larger (and on top) when the picture is crowded.
+        self.lit_scale = 1.0 if drawn <= 300 else 3.0
         self.scatter = ax.scatter(
             positions[:, 0],
             positions[:, 1],
@@ -247,8 +273,8 @@ class NetworkView:
         parts = []
         if self.nodes.size < self.n_total:
             parts.append(
-                f"a random {self.nodes.size:,} of {self.n_total:,} citizens "
-                "(sampled to stay responsive)"
+                f"a connected {self.nodes.size:,} of {self.n_total:,} citizens, around the "
+                "best-connected one"
             )
         else:
             parts.append(f"all {self.n_total:,} citizens")
@@ -268,7 +294,18 @@ class NetworkView:
         """One frame as PNG bytes."""
         from PIL import Image
 
-        self.scatter.set_facecolors(self.colours(model))
+        channel = model.channel[self.nodes]
+        colours = self.palette[channel]
+        if self.lit_scale != 1.0:
+            # engaged last, so they sit on top; and larger, so one lit citizen can be seen
+            order = np.argsort(channel > 0, kind="stable")
+            lit = (channel[order] > 0).astype(float)
+            self.scatter.set_offsets(self.positions[order])
+            self.scatter.set_sizes(self.sizes[order] * (1.0 + (self.lit_scale - 1.0) * lit))
+            self.scatter.set_edgecolors(self.edge_colours[order])
+            self.scatter.set_linewidths(self.line_widths[order])
+            colours = colours[order]
+        self.scatter.set_facecolors(colours)
         self.canvas.restore_region(self.background)
         self.axes.draw_artist(self.scatter)
         width, height = self.canvas.get_width_height()

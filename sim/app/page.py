@@ -38,13 +38,13 @@ import solara
 import solara.lab
 
 from sim.app.charts import avalanche_chart, engaged_chart, institution_chart
-from sim.app.lessons import classroom_names, classroom_path, scenario_from_env
+from sim.app.controls import LabelledSlider, LessonCard, LiveControls, WorldControls
+from sim.app.lessons import LESSONS, classroom_names, classroom_path, lesson_for, scenario_from_env
 from sim.app.network_view import CHANNEL_COLOURS, NOT_ENGAGED_COLOUR
-from sim.app.session import NETWORK_KINDS, POLICIES, SCENARIO_POLICY, ClassroomSession
-from sim.model.scenario import ScenarioError
+from sim.app.session import ClassroomSession
 from sim.model.schema import Mode
 
-__all__ = ["ClassroomApp", "Page"]
+__all__ = ["ClassroomApp", "Layout", "Page"]
 
 # Shortest wait between two frames while playing, in seconds.
 MIN_PAUSE = 0.03
@@ -52,6 +52,8 @@ MIN_PAUSE = 0.03
 PAGE_GONE_AFTER = 15.0
 # Longest wait, in seconds, for a frame to be rendered before the play loop steps again.
 RENDER_WAIT = 5.0
+# At delay 0, seconds the model advances (step after step) before each redraw.
+FAST_BUDGET = 0.05
 
 
 # ------------------------------------------------------------------------------------------------
@@ -61,12 +63,12 @@ RENDER_WAIT = 5.0
 @solara.component
 def Header(session: ClassroomSession, tick: int) -> None:
     pieces = session.header()
-    with solara.Row(style={"flex-wrap": "wrap", "gap": "18px", "align-items": "baseline"}):
+    with solara.Row(style={"align-items": "baseline", "flex-wrap": "nowrap"}, gap="16px"):
         for key, text in pieces.items():
             solara.Text(
                 text,
                 classes=[f"me-{key}"],
-                style={"font-size": "1.15em", "font-weight": "600"}
+                style={"font-size": "1.1em", "font-weight": "600"}
                 if key in ("step", "engaged", "legitimacy", "avalanche")
                 else {"color": "#b00020"},
             )
@@ -78,15 +80,15 @@ def NetworkPanel(session: ClassroomSession, tick: int) -> None:
         png = session.view.render(session.model)
         caption = session.view.caption
     names = session.model.channel_names
-    with solara.Card("The population", margin=0, style={"max-width": "600px"}):
+    with solara.Div(classes=["me-picture"]):
         solara.Image(png, format="png", classes=["me-network"])
-        with solara.Row(style={"flex-wrap": "wrap", "gap": "10px", "font-size": "0.9em"}):
+        with solara.Row(style={"flex-wrap": "wrap", "gap": "10px", "font-size": "0.85em"}):
             _Chip(NOT_ENGAGED_COLOUR, "not engaged")
             for k, name in enumerate(names):
                 _Chip(CHANNEL_COLOURS[k % len(CHANNEL_COLOURS)], name)
             if bool(session.model.is_activist.any()):
                 _Chip("#ffffff", "activist (ringed, larger)", ring=True)
-        solara.Text(caption, style={"font-size": "0.85em", "color": "#666"})
+        solara.Text(caption, classes=["me-caption"], style={"font-size": "0.8em", "color": "#666"})
 
 
 @solara.component
@@ -107,110 +109,93 @@ def Charts(session: ClassroomSession, tick: int) -> None:
     with session.lock:
         engaged = engaged_chart(session)
         institution = institution_chart(session)
-        show_avalanches = session.scenario.mode is Mode.AVALANCHES or bool(session.incidents)
+        show_avalanches = session.scenario.mode is Mode.AVALANCHES
         avalanches = avalanche_chart(session) if show_avalanches else None
-    style = {"style": "height: 250px; width: 100%;"}
-    with solara.Column(gap="8px", style={"min-width": "380px", "flex": "1"}):
-        with solara.Card(margin=0, classes=["me-chart-engaged"]):
+    count = 3 if show_avalanches else 2
+    # The charts share the height below the header (one screen at 1280x720).
+    style = {"style": f"height: calc((100vh - 100px) / {count} - 6px); width: 100%;"}
+    with solara.Div(classes=["me-charts"]):
+        with solara.Div(classes=["me-chart", "me-chart-engaged"]):
             solara.FigureEcharts(option=engaged, attributes=style)
-        with solara.Card(margin=0, classes=["me-chart-institution"]):
+        with solara.Div(classes=["me-chart", "me-chart-institution"]):
             solara.FigureEcharts(option=institution, attributes=style)
         if avalanches is not None:
-            with solara.Card(margin=0, classes=["me-chart-avalanches"]):
+            with solara.Div(classes=["me-chart", "me-chart-avalanches"]):
                 solara.FigureEcharts(option=avalanches, attributes=style)
 
 
-@solara.component
-def LiveControls(session: ClassroomSession, tick: int, refresh: Callable[[], None]) -> None:
-    """Sliders and choosers that change the running model at once."""
-    m = session.model
-    error = solara.use_reactive(None)
-
-    def act(function: Callable[[Any], None]) -> Callable[[Any], None]:
-        def handler(value: Any) -> None:
-            try:
-                function(value)
-                error.set(None)
-            except ScenarioError as exc:
-                error.set(str(exc))
-            refresh()
-
-        return handler
-
-    cheapest = m.channel_names[0]
-    cost = float(m.channel_costs[0])
-    cost_max = max(0.2, round(2 * float(session.scenario.channels[0].cost), 2), cost)
-    threshold = round(session.threshold_mean, 3)
-    # (label, value, maximum, step, setter) of each slider; every one starts at 0.
-    sliders: list[tuple[str, float, float, float, Callable[[float], None]]] = [
-        (f"Cost of '{cheapest}' (cheapest channel)", cost, cost_max, 0.005, session.set_cost),
-        ("Mean threshold", threshold, 1.0, 0.005, session.set_threshold_mean),
-        ("Grievance weight", float(m.grievance_weight), 2.0, 0.05, session.set_grievance_weight),
-        ("Fatigue (chance to leave per step)", float(m.fatigue), 0.5, 0.01, session.set_fatigue),
-    ]
-    if session.scenario.mode is Mode.EPISODE:
-        sliders.append(
-            ("Outside sparks per step", float(m.spark_rate), 5.0, 0.1, session.set_spark_rate)
-        )
-    for label, value, maximum, step, setter in sliders:
-        solara.SliderFloat(
-            label, value=value, min=0.0, max=maximum, step=step, on_value=act(setter)
-        )
-    solara.Select(
-        "Institution's response",
-        values=[SCENARIO_POLICY, *POLICIES],
-        value=session.policy_name,
-        on_value=act(session.set_policy),
-    )
-    solara.Text(session.live_summary(), classes=["me-live"], style={"font-size": "0.85em"})
-    if error.value:
-        solara.Error(error.value)
+CSS = """
+.me-page { height: 100vh; overflow: hidden; padding: 2px 8px; box-sizing: border-box; }
+.me-main { display: flex; height: calc(100vh - 92px); gap: 8px; margin-top: 2px; }
+.me-side { width: 330px; flex: none; height: 100%; overflow-y: auto; padding-right: 4px; }
+.me-picture { flex: none; display: flex; flex-direction: column;
+  width: min(calc(100vh - 165px), 40vw); }
+.me-page .v-btn { text-transform: none; letter-spacing: normal; }
+.me-top { flex-wrap: nowrap; white-space: nowrap; overflow: hidden; height: 36px; }
+.me-picture img.me-network { width: 100%; height: auto; aspect-ratio: 1; }
+.me-charts { flex: 1; min-width: 0; display: flex; flex-direction: column; gap: 6px; }
+.me-slider .v-slider .v-label, .me-slider .v-input__prepend { display: none !important; }
+.me-slider .v-input__details { display: none !important; }
+.me-tabs .v-btn { text-transform: none; }
+.me-side .v-card-title { font-size: 1em; padding: 4px 8px; }
+"""
 
 
 @solara.component
-def WorldControls(session: ClassroomSession, tick: int, on_reset: Callable[[], None]) -> None:
-    """Network and scenario changes that take effect on Reset."""
-    current = session.scenario
-    kind = solara.use_reactive(current.network.kind)
-    size = solara.use_reactive(current.population.size)
-    degree = solara.use_reactive(session.mean_degree or 4.0)
-    seed = solara.use_reactive(current.seed)
-    changes = solara.use_reactive("\n".join(session.changes))
-    error = solara.use_reactive(None)
+def RunControls(
+    session: ClassroomSession,
+    tick: int,
+    playing: solara.Reactive[bool],
+    interval: solara.Reactive[int],
+    refresh: Callable[[], None],
+) -> None:
+    def do_step() -> None:
+        session.timed_frame(refresh)
 
-    def do_reset() -> None:
-        try:
-            if kind.value != "file":
-                session.set_network(
-                    kind=kind.value,
-                    size=size.value if size.value != current.population.size else None,
-                    mean_degree=degree.value
-                    if session.mean_degree is None or degree.value != session.mean_degree
-                    else None,
-                )
-            session.set_changes(changes.value)
-            session.pending_seed = seed.value
-            session.reset()
-            error.set(None)
-        except ScenarioError as exc:
-            error.set(str(exc))
-        on_reset()
+    def do_spark() -> None:
+        session.spark()
+        refresh()
 
-    kinds = list(NETWORK_KINDS) if current.network.kind != "file" else ["file"]
-    solara.Select("Network", values=kinds, value=kind)
-    solara.SliderInt("Citizens", value=size, min=20, max=5000, step=10)
-    if kind.value in ("erdos_renyi", "watts_strogatz", "barabasi_albert"):
-        solara.SliderFloat("Mean degree", value=degree, min=0.5, max=20.0, step=0.5)
-    solara.InputInt("Seed", value=seed, continuous_update=True)
-    solara.InputText(
-        "Change the world (key=value; ...)",
-        value=changes,
-        continuous_update=True,
-        message="e.g. citizens.threshold.values[1]=2",
+    with solara.Row(style={"flex-wrap": "wrap"}, gap="6px"):
+        solara.Button(
+            "Pause" if playing.value else "Play",
+            color="primary",
+            on_click=lambda: playing.set(not playing.value),
+            classes=["me-play"],
+        )
+        solara.Button("Step", on_click=do_step, disabled=playing.value, classes=["me-step-btn"])
+        solara.Button("Spark", color="warning", on_click=do_spark, classes=["me-spark"])
+    LabelledSlider(
+        "delay",
+        "Delay between steps (ms)",
+        f"{interval.value} ms",
+        interval.value,
+        1000,
+        10,
+        interval.set,
+        integer=True,
     )
-    solara.Button("Reset", color="primary", on_click=do_reset, classes=["me-reset"])
-    if error.value:
-        solara.Error(error.value, classes=["me-reset-error"])
+    if session.scenario.mode is Mode.AVALANCHES:
+        solara.Checkbox(
+            label="Spark again when an avalanche ends",
+            value=session.auto_spark,
+            on_value=lambda v: (setattr(session, "auto_spark", v), refresh()),
+        )
+    if session.note:
+        solara.Div(
+            children=[session.note], style={"font-size": "0.85em"}, classes=["me-spark-note"]
+        )
+    rate = session.steps_per_second
+    if session.timings:
+        pace = f"; {rate:.0f} steps/s" if rate is not None and playing.value else ""
+        solara.Div(
+            children=[
+                f"step + redraw: {1000 * float(np.median(session.timings)):.0f} ms"
+                f" (median of {len(session.timings)}){pace}"
+            ],
+            classes=["me-timing"],
+            style={"font-size": "0.8em", "color": "#666"},
+        )
 
 
 @solara.component
@@ -220,14 +205,25 @@ def ClassroomApp(
     play_interval_ms: int = 150,
     session: ClassroomSession | None = None,
 ) -> None:
-    """The whole page for one scenario (or for a ready ``session``, as tests pass one)."""
+    """The whole page for one scenario (or for a ready ``session``, as tests pass one).
+
+    The session belongs to this component: the page keys it by scenario (:func:`Page`), so a
+    new scenario mounts a new component with a new session, and the old one's play loop stops.
+    """
     session = solara.use_memo(
         lambda: session if session is not None else ClassroomSession(source, overrides), []
     )
     tick = solara.use_reactive(0)
     playing = solara.use_reactive(False)
     interval = solara.use_reactive(play_interval_ms)
-    spark_note = solara.use_reactive("")
+
+    def close_on_unmount() -> Callable[[], None]:
+        def cleanup() -> None:
+            session.closed = True
+
+        return cleanup
+
+    solara.use_effect(close_on_unmount, [])
 
     def refresh() -> None:
         tick.set(tick.value + 1)
@@ -255,9 +251,10 @@ def ClassroomApp(
         # Step, redraw, wait, repeat: a slow frame delays the next step instead of queueing
         # steps. The wait is at least as long as the frame took (and MIN_PAUSE), so the
         # server's event loop has time to send the frame to the browser and a render started
-        # by a click can finish without our changes; the loop stops when the tab is gone.
+        # by a click can finish without our changes; the loop stops when the tab is gone. At
+        # delay 0 a frame advances the model for FAST_BUDGET seconds before one redraw.
         gone_since: float | None = None
-        while playing.value:
+        while playing.value and not session.closed:
             if _page_gone(context):
                 # A reconnecting page is briefly "disconnected": wait before giving up.
                 gone_since = gone_since or time.monotonic()
@@ -268,86 +265,52 @@ def ClassroomApp(
                 continue
             gone_since = None
             started = time.perf_counter()
-            session.timed_frame(refresh_and_wait)
+            budget = FAST_BUDGET if interval.value == 0 else 0.0
+            session.timed_frame(refresh_and_wait, budget)
             elapsed = time.perf_counter() - started
-            time.sleep(max(interval.value / 1000 - elapsed, elapsed, MIN_PAUSE))
+            time.sleep(max(interval.value / 1000 - elapsed, elapsed - budget, MIN_PAUSE))
 
     solara.lab.use_task(play_loop, dependencies=[playing.value], prefer_threaded=True)
 
-    def do_step() -> None:
-        session.timed_frame(refresh)
-
-    def do_spark() -> None:
-        citizen = session.spark()
-        spark_note.set("nobody can engage" if citizen is None else f"spark at citizen {citizen}")
-        refresh()
-
-    def do_reset() -> None:
+    def rebuild(action: Callable[[], None]) -> None:
+        """Reset, Restore or a Try: stop playing, act, show the new world."""
         playing.set(False)
+        with session.lock:
+            action()
         refresh()
 
     spec = session.scenario
-    solara.Title(f"massengage classroom: {spec.name}")
-    with solara.Column(style={"padding": "8px"}):
-        with solara.Card(margin=0):
-            with solara.Row(style={"align-items": "baseline", "flex-wrap": "wrap"}):
-                solara.Text(spec.description or spec.name, style={"font-size": "1.3em"})
+    lesson = lesson_for(session.source)
+    title = lesson.title if lesson is not None else (spec.description or spec.name)
+    solara.Title(f"{title} · massengage classroom")
+    solara.Style(CSS)
+    with solara.Div(classes=["me-app"], style={"display": "contents"}):
+        with solara.Row(classes=["me-top"], style={"align-items": "baseline"}, gap="16px"):
+            solara.Text(
+                title,
+                classes=["me-heading"],
+                style={"font-size": "1.25em", "font-weight": "700"},
+            )
+            Header(session, tick.value)
+        with solara.Div(classes=["me-main"]):
+            with solara.Div(classes=["me-side"]):
                 solara.Text(
                     f"{spec.name} · {spec.mode.value} mode · {spec.network.kind} network",
-                    style={"color": "#666"},
+                    style={"color": "#777", "font-size": "0.8em"},
                     classes=["me-title"],
                 )
-            Header(session, tick.value)
-        with solara.Columns([1, 3], gutters_dense=True):
-            with solara.Column(gap="8px"):
                 with solara.Card("Run", margin=0):
-                    with solara.Row(style={"flex-wrap": "wrap"}):
-                        solara.Button(
-                            "Pause" if playing.value else "Play",
-                            color="primary",
-                            on_click=lambda: playing.set(not playing.value),
-                            classes=["me-play"],
-                        )
-                        solara.Button(
-                            "Step",
-                            on_click=do_step,
-                            disabled=playing.value,
-                            classes=["me-step-btn"],
-                        )
-                        solara.Button(
-                            "Spark", color="warning", on_click=do_spark, classes=["me-spark"]
-                        )
-                    solara.SliderInt(
-                        "Delay between steps (ms)", value=interval, min=0, max=1000, step=10
-                    )
-                    if spec.mode is Mode.AVALANCHES:
-                        solara.Checkbox(
-                            label="Spark again when an avalanche ends",
-                            value=session.auto_spark,
-                            on_value=lambda v: (setattr(session, "auto_spark", v), refresh()),
-                        )
-                    if spark_note.value:
-                        solara.Div(
-                            children=[spark_note.value],
-                            style={"font-size": "0.85em"},
-                            classes=["me-spark-note"],
-                        )
-                    if session.timings:
-                        solara.Div(
-                            children=[
-                                f"step + redraw: {1000 * float(np.median(session.timings)):.0f}"
-                                f" ms (median of {len(session.timings)})"
-                            ],
-                            classes=["me-timing"],
-                            style={"font-size": "0.8em", "color": "#666"},
-                        )
+                    RunControls(session, tick.value, playing, interval, refresh)
+                if lesson is not None:
+                    with solara.Card(f"The lesson: {lesson.title}", margin=0):
+                        LessonCard(lesson, session, rebuild)
                 with solara.Card("Change it while it runs", margin=0):
                     LiveControls(session, tick.value, refresh)
-                with solara.Card("New world (on Reset)", margin=0):
-                    WorldControls(session, tick.value, do_reset)
-            with solara.Row(style={"flex-wrap": "wrap", "align-items": "flex-start"}, gap="8px"):
-                NetworkPanel(session, tick.value)
-                Charts(session, tick.value)
+                with solara.Card("New world", margin=0):
+                    # keyed by the world: a Reset, Restore or Try shows the new world's values
+                    WorldControls(session, tick.value, rebuild).key(f"world-{session.builds}")
+            NetworkPanel(session, tick.value)
+            Charts(session, tick.value)
 
 
 def _kernel_context() -> Any:
@@ -372,34 +335,70 @@ def _page_gone(context: Any) -> bool:
     return bool(statuses) and PageStatus.CONNECTED not in statuses
 
 
+def _tab_title(name: str) -> str:
+    lesson = LESSONS.get(name)
+    return lesson.title if lesson is not None else name.replace("_", " ").capitalize()
+
+
+@solara.component
+def LessonTabs(current: str, opening: str) -> None:
+    """One tab per classroom scenario (and ``/`` when it opens another scenario)."""
+    router = solara.use_router()
+    tabs = [(name, _tab_title(name)) for name in classroom_names()]
+    if not opening:
+        tabs.insert(0, ("", "Your scenario"))
+    with solara.Row(classes=["me-tabs"], gap="2px", style={"flex-wrap": "wrap"}):
+        for name, title in tabs:
+            active = name == current or (not current and name == opening)
+            solara.Button(
+                title,
+                text=not active,
+                color="primary" if active else None,
+                small=True,
+                on_click=lambda name=name: router.push(f"/{name}"),
+                classes=["me-tab", "me-tab-active" if active else "me-tab-idle"],
+            )
+
+
+@solara.component
+def Layout(children: list[Any] = []) -> None:  # noqa: B006 - Solara's layout signature
+    """A plain full-window layout: no app bar, no Solara banner over the plots."""
+    with solara.Div(classes=["me-page"]):
+        for child in children:
+            solara.display(child)
+
+
 @solara.component
 def Page() -> None:
     """Entry point of the Solara server (``SOLARA_APP=sim.app.page``).
 
     ``/`` opens the scenario given to ``massengage app``; ``/<name>`` opens the classroom
     scenario ``scenarios/classroom/<name>.yaml`` (e.g. ``/granovetter``), so one server can
-    serve a whole lesson.
+    serve a whole lesson. The tabs switch between them; the app is keyed by scenario, so a
+    switch builds the new scenario's session (and reload or a deep link opens the same).
     """
     router = solara.use_router()
     source, overrides = solara.use_memo(scenario_from_env, [])
+    opening = lesson_for(source)
     name = router.parts[0] if router.parts and router.parts[0] else ""
+    LessonTabs(name, opening.name if opening is not None and not overrides else "")
     if not name:
-        ClassroomApp(source, overrides)
+        ClassroomApp(source, overrides).key(f"/|{source}|{overrides}")
         return
     path = classroom_path(name)
     if path is None:
-        solara.Error(
-            f"/{name}: no such classroom scenario; try "
-            + ", ".join(f"/{known}" for known in classroom_names())
-        )
+        solara.Error(f"/{name}: no such classroom scenario; choose one of the tabs above")
         return
-    ClassroomApp(path, None)
+    ClassroomApp(path, None).key(f"/{name}")
 
 
 def _routes() -> list[solara.Route]:
     return [
-        solara.Route(path="/", component=Page, label="scenario"),
-        *(solara.Route(path=name, component=Page, label=name) for name in classroom_names()),
+        solara.Route(path="/", component=Page, label="scenario", layout=Layout),
+        *(
+            solara.Route(path=name, component=Page, label=_tab_title(name))
+            for name in classroom_names()
+        ),
     ]
 
 

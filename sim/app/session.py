@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from sim.app.lessons import Try
+from sim.app.limits import check_page_changes, check_page_scenario
 from sim.app.network_view import NetworkView
 from sim.model.engagement import EngagementModel
 from sim.model.scenario import Scenario, ScenarioError, load_scenario
@@ -30,12 +32,19 @@ __all__ = [
     "SCENARIO_POLICY",
     "ClassroomSession",
     "Incident",
+    "plural",
 ]
 
 # A complete graph has n(n-1)/2 edges: keep the app's complete graphs small.
 MAX_COMPLETE = 400
 # Points kept per time-series plot (longer histories are thinned evenly).
 MAX_PLOT_POINTS = 600
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 incident``, ``2 incidents``."""
+    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
+
 
 NETWORK_KINDS = ("erdos_renyi", "watts_strogatz", "barabasi_albert", "stochastic_block", "complete")
 
@@ -143,6 +152,8 @@ class ClassroomSession:
         self.policy_name = SCENARIO_POLICY
         self.auto_spark = self.base.mode is Mode.AVALANCHES
         self.timings: list[float] = []
+        self.pace: list[tuple[float, int]] = []
+        self.closed = False  # set by the page when its component goes away
         self.cpu_timings: list[float] = []
         self.pending_seed: int | None = None
         self.rendered_tick = 0  # set by the page after each render (ClassroomApp)
@@ -152,10 +163,20 @@ class ClassroomSession:
 
     def _build(self, scenario: Scenario, seed: int | None) -> None:
         model = EngagementModel(scenario, seed=seed)
+        self.builds = getattr(self, "builds", 0) + 1  # worlds built so far (the page keys on it)
         self.scenario = scenario
         self.model = model
         self.base_threshold = model.threshold.copy()
+        # The scenario's own live parameters, as the model holds them before any change.
+        self.own_live = {
+            "cost": float(model.channel_costs[0]),
+            "grievance_weight": float(model.grievance_weight),
+            "fatigue": float(model.fatigue),
+            "spark_rate": float(model.spark_rate),
+        }
         self.incidents: list[Incident] = []
+        self.note = ""  # what the last Spark did; a new world starts without one
+        self.pace = []
         self.current: Incident | None = None
         self.legitimacy_start = model.legitimacy
         # The same start as sim.model.runner: seed the campaign (episode), observe, collect row 0.
@@ -191,6 +212,7 @@ class ClassroomSession:
         """
         overrides = self.reset_overrides()
         scenario = load_scenario(self.source, overrides or None)
+        check_page_scenario(scenario, self.base)
         if scenario.network.kind == "complete" and scenario.population.size > MAX_COMPLETE:
             raise ScenarioError(
                 f"network.kind: a complete graph is limited to {MAX_COMPLETE} citizens in the "
@@ -213,10 +235,11 @@ class ClassroomSession:
         """
         changes = [part.strip() for line in text.splitlines() for part in line.split(";")]
         changes = [c for c in changes if c]
+        check_page_changes(changes)
         trial = self.base_overrides + [
             f"{key}={json.dumps(value)}" for key, value in self.pending.items()
         ]
-        load_scenario(self.source, (trial + changes) or None)
+        check_page_scenario(load_scenario(self.source, (trial + changes) or None), self.base)
         self.changes = changes
 
     def set_network(
@@ -248,6 +271,69 @@ class ClassroomSession:
         value = getattr(self.scenario.network, "mean_degree", None)
         return float(value) if value is not None else None
 
+    def restore(self) -> None:
+        """Back to the lesson: the scenario's own settings, live and on reset, a new world."""
+        with self.lock:
+            self.live = {}
+            self.pending = {}
+            self.changes = []
+            self.pending_seed = None
+            self.policy_name = SCENARIO_POLICY
+            self.auto_spark = self.base.mode is Mode.AVALANCHES
+            self.reset()
+
+    def apply_try(self, experiment: Try) -> None:
+        """A lesson's "Try this": the lesson's settings, then the experiment's changes."""
+        with self.lock:
+            if experiment.resets or not experiment.live:
+                # a new world from the lesson's settings, with the experiment's changes
+                self.live, self.pending, self.changes = {}, {}, []
+                self.pending_seed = None
+                self.policy_name = experiment.policy or SCENARIO_POLICY
+                if experiment.mean_degree is not None:
+                    self.set_network(mean_degree=experiment.mean_degree)
+                if experiment.changes:
+                    self.set_changes("; ".join(experiment.changes))
+                self.reset()
+            else:
+                # the running world, back to the lesson's live settings
+                self.live = {}
+                self.policy_name = SCENARIO_POLICY
+                self._restore_live()
+            setters = {
+                "cost": self.set_cost,
+                "threshold_mean": self.set_threshold_mean,
+                "grievance_weight": self.set_grievance_weight,
+                "fatigue": self.set_fatigue,
+                "spark_rate": self.set_spark_rate,
+            }
+            for name, value in experiment.live.items():
+                setters[name](value)
+
+    def _restore_live(self) -> None:
+        """The scenario's own live parameters on the running model."""
+        m, own = self.model, self.own_live
+        m.channel_costs[0] = own["cost"]
+        m.threshold = self.base_threshold.copy()
+        m.grievance_weight = own["grievance_weight"]
+        m.fatigue = own["fatigue"]
+        m.spark_rate = own["spark_rate"]
+        m.institution.policy = list(self.scenario.institution.policy)
+
+    def live_changes(self) -> list[str]:
+        """What the teacher has moved away from the scenario, which a reset keeps."""
+        names = {
+            "cost": "cost",
+            "threshold_shift": "threshold",
+            "grievance_weight": "grievance weight",
+            "fatigue": "fatigue",
+            "spark_rate": "sparks",
+        }
+        kept = [label for key, label in names.items() if key in self.live]
+        if self.policy_name != SCENARIO_POLICY:
+            kept.append(f"policy {self.policy_name}")
+        return kept
+
     # --- live parameters -------------------------------------------------------------------
 
     def set_cost(self, cost: float) -> None:
@@ -258,15 +344,32 @@ class ClassroomSession:
 
     @property
     def threshold_mean(self) -> float:
-        """Mean threshold the slider shows: the scenario's draw shifted by the teacher."""
-        return float(np.mean(self.base_threshold)) + self.live.get("threshold_shift", 0.0)
+        """The mean threshold the model uses now (after clipping to [0, 1])."""
+        return float(np.mean(self.model.threshold))
 
     def set_threshold_mean(self, mean: float) -> None:
-        """Shift every citizen's threshold so that their mean (before clipping) is ``mean``."""
+        """Shift every citizen's threshold by one amount so that the model's mean is ``mean``.
+
+        Thresholds stay in [0, 1], so a shift that pushes some past an end is larger than the
+        change of the mean: the shift is found by bisection on the clipped mean, so the mean the
+        slider shows is the one the model uses.
+        """
+        target = min(max(float(mean), 0.0), 1.0)
+        base = self.base_threshold
+
+        def clipped_mean(shift: float) -> float:
+            return float(np.mean(np.clip(base + shift, 0.0, 1.0)))
+
+        shift = target - float(np.mean(base))
+        if abs(clipped_mean(shift) - target) > 1e-9:
+            low, high = -1.0, 1.0
+            for _ in range(60):
+                middle = (low + high) / 2
+                low, high = (middle, high) if clipped_mean(middle) < target else (low, middle)
+            shift = (low + high) / 2
         with self.lock:
-            shift = float(mean) - float(np.mean(self.base_threshold))
             self.live["threshold_shift"] = shift
-            self.model.threshold = np.clip(self.base_threshold + shift, 0.0, 1.0)
+            self.model.threshold = np.clip(base + shift, 0.0, 1.0)
 
     def set_grievance_weight(self, weight: float) -> None:
         with self.lock:
@@ -317,19 +420,28 @@ class ClassroomSession:
             # EngagementModel.spark() when nobody is engaged, as between avalanches.
             eligible = np.flatnonzero((m.cheapest_open > 0) & (m.channel == 0))
             if eligible.size == 0:
+                self.note = f"Spark at step {m.steps}: nobody left who could engage"
                 return None
             citizen = m.spark(int(eligible[m.rng.integers(eligible.size)]))
+            if self.scenario.mode is Mode.EPISODE:
+                # A campaign is one episode: a spark adds to it, it is not an avalanche.
+                self.note = f"Spark at step {m.steps}: citizen {citizen} engaged"
+                return citizen
+            joining = self.current is not None
             if self.current is None:
                 self.current = Incident(
                     index=len(self.incidents),
                     spark=citizen,
                     start_step=m.steps,
-                    involved=m.channel > 0
-                    if self.scenario.mode is Mode.AVALANCHES
-                    else np.zeros(m.n, dtype=bool),
+                    involved=m.channel > 0,
                 )
                 self.incidents.append(self.current)
             self.current.involved[citizen] = True
+            self.note = (
+                f"Spark at step {m.steps}: citizen {citizen} "
+                + ("joined" if joining else "started")
+                + f" avalanche #{self.current.index + 1}"
+            )
             return citizen
 
     def advance(self) -> None:
@@ -341,7 +453,7 @@ class ClassroomSession:
         ``dynamics.max_steps`` steps.
         """
         with self.lock:
-            if self.current is None and self.auto_spark:
+            if self.current is None and self.auto_spark and self.scenario.mode is Mode.AVALANCHES:
                 self.spark()
                 return
             m = self.model
@@ -354,21 +466,36 @@ class ClassroomSession:
                     incident.ended = True
                     self.current = None
 
-    def timed_frame(self, redraw: Callable[[], Any]) -> float:
-        """Advance once and run ``redraw``; record and return the seconds it took.
+    def timed_frame(self, redraw: Callable[[], Any], budget: float = 0.0) -> float:
+        """Advance once (or for up to ``budget`` seconds) and run ``redraw``; return the time.
 
-        Both the wall-clock time (``timings``) and this thread's CPU time (``cpu_timings``,
-        which other processes on a busy machine do not inflate) are kept for the last 200
-        frames.
+        With a ``budget`` (Play at delay 0) the model advances step after step for that long
+        before one redraw, so the pace is the model's, not the picture's; every step is still
+        in the plots (they read the DataCollector). Both the wall-clock time (``timings``) and
+        this thread's CPU time (``cpu_timings``, which other processes on a busy machine do
+        not inflate) are kept for the last 200 frames, and the steps per second over the last
+        few seconds (:attr:`steps_per_second`).
         """
         start, cpu_start = time.perf_counter(), time.thread_time()
         self.advance()
+        while time.perf_counter() - start < budget:
+            self.advance()
         redraw()
         seconds = time.perf_counter() - start
         self.timings.append(seconds)
         self.cpu_timings.append(time.thread_time() - cpu_start)
         del self.timings[:-200], self.cpu_timings[:-200]
+        self.pace.append((time.monotonic(), self.model.steps))
+        del self.pace[:-100]
         return seconds
+
+    @property
+    def steps_per_second(self) -> float | None:
+        """Model steps per second over the last frames (None before two frames)."""
+        recent = [(t, steps) for t, steps in self.pace if t > self.pace[-1][0] - 3.0]
+        if len(recent) < 2 or recent[-1][0] <= recent[0][0] or recent[-1][1] < recent[0][1]:
+            return None
+        return (recent[-1][1] - recent[0][1]) / (recent[-1][0] - recent[0][0])
 
     # --- what the page shows ---------------------------------------------------------------
 
@@ -391,14 +518,17 @@ class ClassroomSession:
             "step": f"Step {m.steps}",
             "engaged": f"Engaged {m.engaged_count:,} of {m.n:,} ({100 * m.engaged_share:.1f} %)",
             "legitimacy": f"Legitimacy {m.legitimacy:.3f}",
-            "avalanche": (
+        }
+        if self.scenario.mode is Mode.AVALANCHES:
+            pieces["avalanche"] = (
                 f"Last avalanche {last.size:,} ({100 * last.size / m.n:.1f} %)"
                 if last is not None
                 else "Last avalanche -"
-            ),
-        }
+            )
         if running is not None:
-            pieces["running"] = f"avalanche #{running.index + 1} running: {running.size:,} so far"
+            pieces["running"] = (
+                f"avalanche #{running.index + 1} running: {plural(running.size, 'citizen')} so far"
+            )
         if m.cost_multiplier > 1:
             pieces["crackdown"] = (
                 f"crackdown: costs x{m.cost_multiplier:g} for "
@@ -406,18 +536,32 @@ class ClassroomSession:
             )
         return pieces
 
+    def live_values(self) -> dict[str, str]:
+        """Each live parameter as the model holds it now, formatted as the page shows it."""
+        m = self.model
+        values = {
+            "cost": f"{m.channel_costs[0]:.3f}",
+            "threshold_mean": f"{float(np.mean(m.threshold)):.3f}",
+            "grievance_weight": f"{m.grievance_weight:.2f}",
+            "fatigue": f"{m.fatigue:.2f}",
+        }
+        if self.scenario.mode is Mode.EPISODE:
+            values["spark_rate"] = f"{m.spark_rate:g}"
+        return values
+
     def live_summary(self) -> str:
         """The live parameters as the model holds them now."""
         m = self.model
         policy = ", ".join(a.action for a in m.institution.policy) or "none"
+        values = self.live_values()
         parts = [
-            f"{m.channel_names[0]} cost {m.channel_costs[0]:.3f}",
-            f"mean threshold {float(np.mean(m.threshold)):.3f}",
-            f"grievance weight {m.grievance_weight:.2f}",
-            f"fatigue {m.fatigue:.2f}",
+            f"{m.channel_names[0]} cost {values['cost']}",
+            f"mean threshold {values['threshold_mean']}",
+            f"grievance weight {values['grievance_weight']}",
+            f"fatigue {values['fatigue']}",
         ]
-        if self.scenario.mode is Mode.EPISODE:
-            parts.append(f"sparks {m.spark_rate:g}/step")
+        if "spark_rate" in values:
+            parts.append(f"sparks {values['spark_rate']}/step")
         parts.append(f"policy {policy}")
         return "Model now: " + " · ".join(parts)
 
