@@ -61,7 +61,7 @@ def bare_threshold_step(adjacency, degree_f, threshold, active):
 def step_ratio(n: int, steps: int = 6) -> dict:
     scenario = watts_scenario(n)
     graph = networks.generate_graph("erdos_renyi", n, np.random.default_rng(1), mean_degree=6)
-    model = EngagementModel(scenario, graph=graph)
+    model = EngagementModel(scenario, graph=graph, prepare=False)
     model.seed_campaign()
     adjacency, threshold = model.adjacency, model.threshold
     degree_f = model.degree.astype(float)
@@ -91,8 +91,8 @@ def step_ratio(n: int, steps: int = 6) -> dict:
 def agents_ratio(n: int, steps: int = 2) -> dict:
     scenario = watts_scenario(n)
     graph = networks.generate_graph("erdos_renyi", n, np.random.default_rng(1), mean_degree=6)
-    fast = EngagementModel(scenario, graph=graph, engine="vectorized")
-    slow = EngagementModel(scenario, graph=graph, engine="agents")
+    fast = EngagementModel(scenario, graph=graph, engine="vectorized", prepare=False)
+    slow = EngagementModel(scenario, graph=graph, engine="agents", prepare=False)
     fast.seed_campaign()
     slow.seed_campaign()
     slow.neighbour_lists  # built once, outside the timing  # noqa: B018

@@ -176,6 +176,29 @@ def test_mutated_scenarios_fail_clearly_and_write_nothing(tmp_path_factory, caps
         ("institution: {policy: [{action: pray}]}\n", "institution.policy[0].action"),
         ("network: {kind: file, path: missing.graphml}\n", "missing.graphml"),
         ("network: {kind: file, path: bad.graphml}\n", "bad.graphml"),
+        # The mechanisms of DESIGN.md section 9.
+        ("efficacy: {answerd: 0.1}\n", "efficacy.answerd: unknown key"),
+        ("trust: {recover: 0.1}\n", "trust.recover: unknown key"),
+        ("population: {scael: 10}\n", "population.scael: unknown key"),
+        (
+            "institution: {policy: [{action: commit, at: 0.5}]}\n",
+            "institution.policy[0].at: must be >= 1.0, got 0.5",
+        ),
+        (
+            "institution: {policy: [{action: commit, at: 100, pushh: 1}]}\n",
+            "institution.policy[0].pushh: unknown key",
+        ),
+        (
+            "citizens: {efficacy: {dist: fixed, value: 1.5}}\n",
+            "citizens.efficacy: efficacy must lie in [0, 1], got 1.5",
+        ),
+        (
+            "citizens: {efficacy: {dist: uniform, low: -0.2, high: 0.5}}\n",
+            "citizens.efficacy: efficacy must lie in [0, 1], got -0.2",
+        ),
+        ("efficacy: {unheard: 2}\n", "efficacy.unheard: must be <= 1.0, got 2"),
+        ("citizens: {escalation: rungs}\n", "citizens.escalation: expected 'any' or 'rung'"),
+        ("population: {scale: 0}\n", "population.scale: must be > 0.0, got 0"),
     ],
 )
 def test_each_kind_of_bad_file_gives_one_line(tmp_path, capsys, content, expected):

@@ -32,6 +32,12 @@ EXPECTED = {
     ),
     "crackdown": lambda s: s["legitimacy_end"] < s["legitimacy_start"] - 0.2,
     "digital_divide": lambda s: s["engaged_share_offline"] == 0.0 and s["engaged_share_online"] > 0,
+    # Heavy-tailed incidents: most stay small, the largest reaches hundreds of citizens.
+    "uk_petitions": lambda s: (
+        s["avalanches"] == 2000 and s["avalanche_max_size"] > 10 * s["avalanche_mean_size"]
+    ),
+    # High efficacy with low trust mobilises (Gamson 1968): most of the population engages.
+    "voice_or_exit": lambda s: s["legitimacy_start"] < 0.3 and s["peak_engaged"] > 0.5,
 }
 
 

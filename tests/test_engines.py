@@ -68,6 +68,8 @@ def test_frontier_engine_is_exact_on_every_full_size_scenario(path):
         "[{action: respond, capacity: 0.01, reward: 0.3, observed: 0.05, unheard: 0.02},"
         " {action: concede, concession_at: 5, relief: 0.5}]",
         "[{action: suppress, severity: 2, duration: 3, backlash: 0.1, observed_backlash: 0.05}]",
+        "[{action: commit, at: 20, reward: 0.3, push: 2.0, observed: 0.05},"
+        " {action: commit, at: 60, reward: 0.2, push: 0.5}]",
     ],
 )
 def test_engines_agree_on_every_action_with_fatigue_sparks_and_diffusion(policy):
@@ -88,6 +90,49 @@ def test_engines_agree_on_every_action_with_fatigue_sparks_and_diffusion(policy)
     assert_identical(fast, run(scenario, engine="frontier"))
 
 
+MECHANISMS = [
+    "citizens.efficacy={dist: uniform, low: 0.2, high: 1.0}",
+    "efficacy.answered=0.3",
+    "efficacy.observed=0.05",
+    "efficacy.unheard=0.2",
+    "trust.recovery=0.2",
+    "citizens.escalation=rung",
+    "population.scale=50",
+    "citizens.grievance_weight=0.6",
+    "institution.attention=0.001",
+    "institution.policy=[{action: commit, at: 1000, reward: 0.3, push: 0.5, observed: 0.05},"
+    " {action: respond, capacity: 0.01, reward: 0.3, observed: 0.05, unheard: 0.02},"
+    " {action: commit, at: 5000, push: 1.0}, {action: ignore, unheard: 0.05}]",
+]
+
+
+@pytest.mark.parametrize("mode", ["episode", "avalanches"])
+@pytest.mark.parametrize("influence", [3.0, 2.7])
+def test_engines_agree_with_every_mechanism_on(mode, influence):
+    """Efficacy and its learning, commitments with push, trust memory, escalation by example
+    and population scale, all at once (DESIGN.md section 9), with fatigue and sparks."""
+    extra = ["sparks.rate=1.5", "dynamics.fatigue=0.05"] if mode == "episode" else []
+    scenario = load_scenario(
+        {"population": {"size": 300}},
+        [
+            *MECHANISMS,
+            f"mode={mode}",
+            f"activists.influence={influence}",
+            "dynamics.max_steps=40",
+            "avalanches.count=12",
+            *extra,
+        ],
+    )
+    fast = run(scenario, engine="vectorized")
+    assert "mean_efficacy" in fast.timeseries
+    assert {"efficacy_start", "efficacy_end"} <= set(fast.summary)
+    if mode == "avalanches":
+        assert {"people", "reached"} <= set(fast.avalanches)
+        assert fast.avalanches["reached"].str.len().gt(0).any()
+    assert_identical(fast, run(scenario, engine="agents"))
+    assert_identical(fast, run(scenario, engine="frontier"))
+
+
 # --- random worlds: the frontier engine against the vectorized one ------------------------------
 
 POLICY_ACTIONS = [
@@ -97,6 +142,8 @@ POLICY_ACTIONS = [
     "{action: respond, capacity: 0.01, reward: 0.3, observed: 0.05, unheard: 0.03}",
     "{action: concede, concession_at: 2, relief: 0.6}",
     "{action: suppress, severity: 2, duration: 3, backlash: 0.1, observed_backlash: 0.05}",
+    "{action: commit, at: 400, reward: 0.3, push: 1.5, observed: 0.05}",
+    "{action: commit, at: 30, reward: 0.1}",
 ]
 
 
@@ -125,6 +172,17 @@ def random_worlds(draw):
         "dynamics.max_steps=40",
         "avalanches.count=12",
     ]
+    # The mechanisms of DESIGN.md section 9, each on or off.
+    overrides += [
+        f"population.scale={draw(st.sampled_from([1, 1, 10, 2.5]))}",
+        f"citizens.escalation={draw(st.sampled_from(['any', 'rung']))}",
+        f"trust.recovery={draw(st.sampled_from([0.0, 0.0, 0.3]))}",
+        f"efficacy.answered={draw(st.sampled_from([0.0, 0.4]))}",
+        f"efficacy.observed={draw(st.sampled_from([0.0, 0.1]))}",
+        f"efficacy.unheard={draw(st.sampled_from([0.0, 0.3]))}",
+        "citizens.efficacy="
+        + draw(st.sampled_from(["{dist: fixed, value: 1}", "{dist: beta, a: 2, b: 2}"])),
+    ]
     actions = draw(st.lists(st.sampled_from(POLICY_ACTIONS), max_size=3))
     overrides.append(f"institution.policy=[{', '.join(actions)}]")
     if mode == "episode":
@@ -149,7 +207,9 @@ def test_live_changes_between_steps_are_seen():
         {"population": {"size": 300}},
         ["dynamics.fatigue=0.05", "institution.attention=0.001"],
     )
-    models = [EngagementModel(scenario, engine=e) for e in ("vectorized", "frontier")]
+    models = [
+        EngagementModel(scenario, engine=e, prepare=False) for e in ("vectorized", "frontier")
+    ]
     for model in models:
         model.seed_campaign()
         for step in range(30):
@@ -170,7 +230,7 @@ def test_a_replaced_rule_makes_the_frontier_engine_step_with_the_vectorized_one(
     """Compiled kernels cannot see a rule replaced at run time: the model falls back."""
     scenario = load_scenario({"population": {"size": 200}})
     monkeypatch.setattr(rules, "willing", lambda drive, threshold, cost: drive > threshold + cost)
-    model = EngagementModel(scenario, engine="frontier")
+    model = EngagementModel(scenario, engine="frontier", prepare=False)
     model.seed_campaign()
     model.step()
     assert model.frontier_state is None

@@ -53,6 +53,7 @@ def test_flagship_sizes_are_what_their_headers_say() -> None:
         "legitimacy_and_cascades": 150,
         "cascade_window": 720,
         "launch_strategies": 384,
+        "campaign_launch": 192,
     }
     for path in EXPERIMENTS.glob("*.yaml"):
         assert f"({sizes[path.stem]} runs)" in path.read_text()

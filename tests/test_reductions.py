@@ -69,7 +69,7 @@ def plain_threshold_model(graph: nx.Graph, thresholds: np.ndarray, seeds: np.nda
 @pytest.mark.parametrize("mean_degree, seed", [(3.0, 11), (4.0, 12), (5.0, 13), (2.5, 14)])
 def test_watts_model_matches_independent_implementation_node_for_node(mean_degree, seed):
     scenario = load_scenario(watts_scenario(1500, mean_degree, seed))
-    model = EngagementModel(scenario)
+    model = EngagementModel(scenario, prepare=False)
     seeds = model.seed_campaign()
     expected = plain_threshold_model(model.graph, model.threshold, seeds)
     observed = [set(np.flatnonzero(model.channel > 0).tolist())]

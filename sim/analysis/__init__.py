@@ -19,6 +19,8 @@ The modules, each importing only modules listed before it:
 - :mod:`~sim.analysis.strategies`: strategies ranked across uncertain worlds;
 - :mod:`~sim.analysis.sentences`: a finding's sentence, with its quoted numbers;
 - :mod:`~sim.analysis.key_findings`: the findings generated from the numbers;
+- :mod:`~sim.analysis.discovery`: scenario discovery, PRIM boxes from the EMA Workbench
+  (its figure: :mod:`~sim.analysis.discovery_figure`);
 - :mod:`~sim.analysis.figures`: figures, each a function of a DataFrame;
 - :mod:`~sim.analysis.contents`, :mod:`~sim.analysis.exhibits`, :mod:`~sim.analysis.render`
   and :mod:`~sim.analysis.report`: the ``massengage report`` command.
@@ -28,7 +30,15 @@ This package re-exports the analysis API below; it does not import the figures o
 :mod:`sim.validation` or :mod:`sim.cli`, and model code never imports this package.
 """
 
-from sim.analysis.intervals import aggregate, bounded, cascade_grid, interval, trajectories
+from sim.analysis.intervals import (
+    aggregate,
+    bounded,
+    cascade_grid,
+    difference,
+    interval,
+    paired_difference,
+    trajectories,
+)
 from sim.analysis.key_findings import findings
 from sim.analysis.sensitivity_indices import morris_indices, sensitivity, sobol_indices
 from sim.analysis.sentences import Code, Finding, Name, Quote
@@ -43,10 +53,12 @@ from sim.analysis.sweeps import (
     BOOTSTRAP,
     BOOTSTRAP_SEED,
     CONFIDENCE,
+    EQUIVALENCE_MARGIN,
     AnalysisError,
     Sweep,
     Varied,
     describe_outcome,
+    distinct_formats,
     format_value,
     load,
 )
@@ -56,6 +68,7 @@ __all__ = [
     "BOOTSTRAP",
     "BOOTSTRAP_SEED",
     "CONFIDENCE",
+    "EQUIVALENCE_MARGIN",
     "AnalysisError",
     "Code",
     "Finding",
@@ -71,11 +84,14 @@ __all__ = [
     "compare_strategies",
     "default_goals",
     "describe_outcome",
+    "difference",
+    "distinct_formats",
     "findings",
     "format_value",
     "interval",
     "load",
     "morris_indices",
+    "paired_difference",
     "sensitivity",
     "sobol_indices",
     "strategy_label",

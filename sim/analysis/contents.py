@@ -4,8 +4,8 @@
 
 The lowest of the report's modules (then :mod:`~sim.analysis.exhibits`,
 :mod:`~sim.analysis.render`, :mod:`~sim.analysis.report`). Imports :mod:`sim.analysis.sweeps`,
-:mod:`~sim.analysis.sentences`, :mod:`~sim.analysis.strategies` and
-:mod:`~sim.analysis.sensitivity_indices`.
+:mod:`~sim.analysis.sentences`, :mod:`~sim.analysis.strategies`,
+:mod:`~sim.analysis.sensitivity_indices` and :mod:`~sim.analysis.discovery`.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from sim.analysis.discovery import Discovery
 from sim.analysis.sensitivity_indices import Sensitivity
 from sim.analysis.sentences import Finding, Part
 from sim.analysis.strategies import StrategyComparison
@@ -33,13 +34,14 @@ FIGURES = "figures"
 
 @dataclass
 class FigureEntry:
-    """A rendered figure: its file stem, title, caption and PNG/SVG bytes."""
+    """A rendered figure: its file stem, title, caption and PNG, SVG and PDF bytes."""
 
     stem: str
     title: str
     caption: str
     png: bytes
     svg: bytes
+    pdf: bytes = b""
 
 
 @dataclass
@@ -64,6 +66,7 @@ class Report:
     notes: list[str] = field(default_factory=list)
     comparisons: list[StrategyComparison] = field(default_factory=list)
     sensitivity: Sensitivity | None = None
+    discoveries: list[Discovery] = field(default_factory=list)
 
 
 def key_outcomes(sweep: Sweep) -> list[str]:

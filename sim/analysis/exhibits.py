@@ -18,57 +18,109 @@ import io
 import json
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pandas as pd
 
+from sim.analysis.baseline import NOTHING, SEEDING, baseline_column
 from sim.analysis.contents import FigureEntry, TableEntry, key_outcomes, parameter_table
+from sim.analysis.discovery import DENSITY_TARGET, Discovery
 from sim.analysis.intervals import aggregate
 from sim.analysis.sensitivity_indices import Sensitivity
 from sim.analysis.strategies import StrategyComparison
-from sim.analysis.sweeps import GROUPS, Sweep, Varied, describe_outcome, format_value
+from sim.analysis.sweeps import GROUPS, Sweep, Varied, describe_outcome, format_value, numbers
 from sim.analysis.theory import watts_applicable, watts_boundary
 
-__all__ = ["make_figures", "make_tables"]
+__all__ = ["PNG_DPI", "draw_figures", "make_figures", "make_tables"]
 
 MAX_FACETS = 6
 MAX_PAIRWISE = 16
+OWNERS = ("institution", "campaign")
 
 
 # --------------------------------------------------------------------------------------------
 # Figures
 
 
-def _render(make: Callable[[], Any]) -> tuple[bytes, bytes]:
+PNG_DPI = 110
+
+
+def _render(make: Callable[[], Any], dpi: int = PNG_DPI) -> tuple[bytes, bytes, bytes]:
+    """The figure as PNG (at ``dpi``, 8-bit palette), SVG and PDF bytes (one layout for all
+    three)."""
     fig = make()
     buffers = []
-    for fmt in ("png", "svg"):
+    for fmt in ("png", "svg", "pdf"):
         buffer = io.BytesIO()
-        fig.savefig(buffer, format=fmt, dpi=110)
+        # No creation date: the same figure gives the same bytes (committed examples).
+        metadata = {"pdf": {"CreationDate": None}, "svg": {"Date": None}}.get(fmt, {})
+        fig.savefig(buffer, format=fmt, dpi=dpi, metadata=metadata)
         buffers.append(buffer.getvalue())
-        # The first rendering laid the figure out; keep that layout for the second.
+        # The first rendering laid the figure out; keep that layout for the others.
         fig.set_layout_engine("none")
     fig.clear()
-    return buffers[0], buffers[1]
+    return _palette_png(buffers[0]), buffers[1], buffers[2]
+
+
+def _palette_png(data: bytes) -> bytes:
+    """A figure's PNG with 256 colours instead of RGBA: a third of the size, the same look
+    (a figure is drawn on white with few colours, and antialiasing needs few shades)."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as image:
+        flat = Image.new("RGB", image.size, "white")
+        flat.paste(image, mask=image.getchannel("A") if image.mode == "RGBA" else None)
+    buffer = io.BytesIO()
+    flat.quantize(256, method=Image.Quantize.MEDIANCUT).save(buffer, format="png", optimize=True)
+    return buffer.getvalue()
+
+
+def _names(sweep: Sweep) -> dict[str, str]:
+    """Axis and legend labels of the varied parameters: their descriptions (with the key
+    path when the description does not say it), else the key path."""
+    return {p.key: p.description or p.key for p in sweep.parameters}
 
 
 def make_figures(
     sweep: Sweep,
     comparisons: list[StrategyComparison],
     sensitivity: Sensitivity | None,
+    discoveries: Sequence[Discovery] = (),
+    *,
+    dpi: int = PNG_DPI,
 ) -> list[FigureEntry]:
+    """The report's figures, each rendered to PNG (at ``dpi``), SVG and PDF bytes."""
+    out = []
+
+    def render(stem: str, title: str, caption: str, make: Callable[[], Any]) -> None:
+        png, svg, pdf = _render(make, dpi)
+        out.append(FigureEntry(stem, title, caption, png, svg, pdf))
+
+    draw_figures(sweep, comparisons, sensitivity, render, discoveries)
+    return out
+
+
+def draw_figures(
+    sweep: Sweep,
+    comparisons: list[StrategyComparison],
+    sensitivity: Sensitivity | None,
+    add: Callable[[str, str, str, Callable[[], Any]], None],
+    discoveries: Sequence[Discovery] = (),
+) -> None:
+    """Call ``add(stem, title, caption, make)`` for each of the report's figures, chosen from
+    what the experiment varied (and one per scenario discovery in ``discoveries``); ``make()``
+    draws the matplotlib figure and must be called before ``add`` returns (a test can draw
+    each figure and inspect it)."""
     from sim.analysis import figures
 
     runs = sweep.runs
-    out: list[FigureEntry] = []
-
-    def add(stem: str, title: str, caption: str, make: Callable[[], Any]) -> None:
-        png, svg = _render(make)
-        out.append(FigureEntry(stem, title, caption, png, svg))
 
     crossed = [p for p in sweep.crossed if len(sweep.levels(p.key)) >= 2]
     orders = {p.key: sweep.levels(p.key) for p in crossed}
+    names = _names(sweep)
+    # One colour per level of each crossed parameter, the same in every figure.
+    palettes = {key: figures.level_colours(levels) for key, levels in orders.items()}
     headline = "avalanche_global_share" if sweep.mode == "avalanches" else "global_cascade"
     size = "avalanche_mean_size" if sweep.mode == "avalanches" else "peak_engaged"
 
@@ -102,9 +154,18 @@ def make_figures(
                 "Σ_k k(k−1) ρ_k p_k = z with Poisson p_k and ρ_k = 1 for k ≤ 1/φ; global "
                 "cascades are possible between them."
             )
+        # Watts' cascade window only when his window applies; otherwise say what it is.
+        stem, title = (
+            ("cascade_window", "Cascade window")
+            if watts
+            else (
+                f"heatmap_{_slug(x)}_by_{_slug(y)}",
+                f"{_capital(describe_outcome(headline).label)} by {names[x]} and {names[y]}",
+            )
+        )
         add(
-            "cascade_window",
-            "Cascade window",
+            stem,
+            title,
             caption,
             lambda: figures.cascade_window(
                 runs,
@@ -115,6 +176,8 @@ def make_figures(
                 x_order=orders.get(x),
                 y_order=orders.get(y),
                 boundary=boundary,
+                x_label=names[x],
+                y_label=names[y],
             ),
         )
 
@@ -153,7 +216,9 @@ def make_figures(
                 hue_order=orders.get(hue),
                 col_order=orders.get(col),
                 x_label=x_label,
-                y_label="legitimacy (mean trust)",
+                y_label="legitimacy (mean trust, 0-1)",
+                colours=palettes.get(hue),
+                names=names,
             ),
         )
 
@@ -181,6 +246,7 @@ def make_figures(
                 col=col,
                 by_order=orders.get(cost),
                 col_order=orders.get(col),
+                names=names,
             ),
         )
 
@@ -192,15 +258,29 @@ def make_figures(
             p.key: "sampled" if not p.crossed else "numeric" if p.numeric else "categorical"
             for p in params
         }
+        split = _split_lever(sweep, orders, outcomes[0]) if "sampled" in kinds.values() else None
         add(
             "outcomes_vs_parameters",
             "Outcomes against each varied parameter",
             "Each outcome (rows) against each varied parameter (columns), averaged over the "
             "other parameters: means with 95 % intervals across runs (t, or Wilson for yes/no "
-            "outcomes); for sampled ranges every run is a grey point and red marks the means "
-            "of quintile bins.",
+            "outcomes); for sampled ranges every run is a point and the line joins the means "
+            "of quintile bins"
+            + (
+                f", drawn separately for each level of {names[split]} ({split}), whose levels "
+                "give the most different outcomes (a mean over them would describe no run)."
+                if split
+                else "."
+            ),
             lambda: figures.outcomes_vs_parameters(
-                runs, [p.key for p in params], outcomes, kinds=kinds, orders=orders
+                runs,
+                [p.key for p in params],
+                outcomes,
+                kinds=kinds,
+                orders=orders,
+                split=split,
+                colours=palettes.get(split),
+                names=names,
             ),
         )
 
@@ -219,12 +299,14 @@ def make_figures(
             + (f", by {hue}" if hue else "")
             + "; 95 % t intervals across runs. Groups: online and offline citizens; citizens "
             "with an activist neighbour and the others.",
-            lambda: figures.participation_by_group(runs, hue=hue, hue_order=orders.get(hue)),
+            lambda: figures.participation_by_group(
+                runs, hue=hue, hue_order=orders.get(hue), colours=palettes.get(hue), names=names
+            ),
         )
 
     # Sensitivity indices.
     if sensitivity is not None and len(sensitivity.table):
-        names = (
+        kind = (
             "first-order S1 and total ST Sobol' indices"
             if sensitivity.method == "sobol"
             else "Morris μ* and σ"
@@ -232,16 +314,21 @@ def make_figures(
         add(
             "sensitivity",
             "Sensitivity indices",
-            f"{_capital(names)} per outcome, from SALib, with 95 % bootstrap confidence "
+            f"{_capital(kind)} per outcome, from SALib, with 95 % bootstrap confidence "
             "half-widths.",
-            lambda: figures.sensitivity_bars(sensitivity.table, method=sensitivity.method),
+            lambda: figures.sensitivity_bars(
+                sensitivity.table, method=sensitivity.method, names=names
+            ),
         )
 
-    # Strategies.
+    # Strategies, each owner's on that owner's objectives.
+    several = len({c.owner for c in comparisons}) > 1
     for c in comparisons:
+        whose = f"{c.owner}_" if several and c.owner else ""
         add(
-            f"strategies_{c.goal.outcome}",
-            f"Strategies: {describe_outcome(c.goal.outcome).label}",
+            f"strategies_{whose}{c.goal.outcome}",
+            f"Strategies{f' of the {c.owner}' if c.owner in OWNERS else ''}: "
+            f"{describe_outcome(c.goal.outcome).label}",
             f"Strategies ({' + '.join(c.levers)}) ranked by expected "
             f"{describe_outcome(c.goal.outcome).label} over {c.n_worlds} uncertain "
             "worlds (dots, 95 % interval; colour: best, not distinguishable from it, worse), "
@@ -250,7 +337,44 @@ def make_figures(
                 c.table, outcome=c.goal.outcome, maximize=c.goal.maximize
             ),
         )
-    return out
+
+    # Scenario discovery: PRIM's trajectory and box, one figure per condition.
+    for d in discoveries:
+        if not d.result.limits:
+            continue
+        from sim.analysis.discovery_figure import prim_chart
+
+        add(
+            d.stem,
+            f"Scenario discovery: where {d.condition.text}",
+            "PRIM (Friedman and Fisher 1999; EMA Workbench) over the varied parameters. Left: "
+            "every box of the peeling trajectory, its coverage (share of the cases of interest "
+            "inside) against its density (share of its runs that are cases), coloured by the "
+            "number of parameters it restricts; ringed: the chosen box, of those with density "
+            f"at least {format_value(DENSITY_TARGET, 'pct')} the one with the highest harmonic "
+            "mean of coverage and density. Right: what the chosen box keeps of each restricted "
+            "parameter's range (or levels).",
+            lambda d=d: prim_chart(d, names),
+        )
+
+
+def _split_lever(sweep: Sweep, orders: dict[str, list[Any]], outcome: str) -> str | None:
+    """The crossed lever (2 to 6 levels) whose levels' mean ``outcome`` differ the most: the
+    one sampled-range plots are split by."""
+    best, spread = None, 0.0
+    for p in sweep.levers:
+        if p.key not in orders or not 2 <= len(orders[p.key]) <= MAX_FACETS:
+            continue
+        means = numbers(sweep.runs[outcome]).groupby(sweep.runs[p.key]).mean()
+        gap = float(means.max() - means.min()) if len(means) else 0.0
+        if gap > spread:
+            best, spread = p.key, gap
+    return best
+
+
+def _slug(key: str) -> str:
+    """A key path as a file-name word: ``channels[0].cost`` -> ``channels0_cost``."""
+    return re.sub(r"[^A-Za-z0-9]+", "_", key.replace("[", "").replace("]", "")).strip("_")
 
 
 def _hue(sweep: Sweep, crossed: list[Varied]) -> str | None:
@@ -349,6 +473,9 @@ def make_tables(
                 "verdict": t["verdict"],
             }
         )
+        against = baseline_column(c, info.fmt)
+        if against is not None:
+            frame["vs doing nothing [95 % CI]"] = [against[i] for i in t.index]
         tables.append(
             TableEntry(
                 f"Strategies ranked by {info.label} ({'higher' if c.goal.maximize else 'lower'} "
@@ -363,7 +490,13 @@ def make_tables(
                 "the difference includes zero. The test is paired because every strategy faces "
                 "the same worlds: comparing them world by world cancels the spread across "
                 "worlds, which checking two strategies' own intervals for overlap would count "
-                "twice (too conservative). No correction for multiple comparisons.",
+                "twice (too conservative). No correction for multiple comparisons."
+                + (
+                    f" Vs doing nothing: expected minus that of doing nothing ({SEEDING}: "
+                    f"{NOTHING}, the same other choices) in the same worlds, paired the same way."
+                    if against is not None
+                    else ""
+                ),
                 frame.reset_index(drop=True),
             )
         )

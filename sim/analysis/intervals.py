@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -20,7 +21,16 @@ from scipy import stats
 
 from sim.analysis.sweeps import CONFIDENCE, describe_outcome, is_binary, numbers
 
-__all__ = ["aggregate", "bounded", "cascade_grid", "interval", "trajectories"]
+__all__ = [
+    "Difference",
+    "aggregate",
+    "bounded",
+    "cascade_grid",
+    "difference",
+    "interval",
+    "paired_difference",
+    "trajectories",
+]
 
 
 def interval(
@@ -47,6 +57,69 @@ def interval(
         level,
     )
     return float(x.mean()), float(low[0]), float(high[0]), n
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A difference of means with its ``level`` interval: ``estimate``, ``low``, ``high`` and
+    the runs on each side (``n``)."""
+
+    estimate: float
+    low: float
+    high: float
+    n: tuple[int, ...]
+
+    @property
+    def distinguishable(self) -> bool:
+        """Whether the interval excludes zero (the difference is told apart from none)."""
+        return not math.isnan(self.low) and (self.low > 0 or self.high < 0)
+
+    def within(self, margin: float) -> bool:
+        """Whether the whole interval lies inside (-margin, margin): equal within the margin."""
+        return not math.isnan(self.low) and -margin < self.low and self.high < margin
+
+
+def difference(a: Iterable[float], b: Iterable[float], *, level: float = CONFIDENCE) -> Difference:
+    """Mean of ``a`` minus mean of ``b`` with Welch's (1947) ``level`` t interval.
+
+    Welch's interval does not assume equal variances. When both samples are constant the
+    difference is exact (interval of width zero); with fewer than two values on a side the
+    interval is NaN (nothing to judge the noise by).
+    """
+    x = np.asarray(list(a), dtype=float)
+    y = np.asarray(list(b), dtype=float)
+    x, y = x[~np.isnan(x)], y[~np.isnan(y)]
+    n = (int(x.size), int(y.size))
+    if min(n) == 0:
+        return Difference(math.nan, math.nan, math.nan, n)
+    estimate = float(x.mean() - y.mean())
+    if min(n) < 2:
+        return Difference(estimate, math.nan, math.nan, n)
+    va, vb = x.var(ddof=1) / n[0], y.var(ddof=1) / n[1]
+    se = math.sqrt(va + vb)
+    if se == 0:
+        return Difference(estimate, estimate, estimate, n)
+    df = (va + vb) ** 2 / (va**2 / (n[0] - 1) + vb**2 / (n[1] - 1))
+    half = float(stats.t.ppf(0.5 + level / 2, df)) * se
+    return Difference(estimate, estimate - half, estimate + half, n)
+
+
+def paired_difference(d: Iterable[float], *, level: float = CONFIDENCE) -> Difference:
+    """Mean of paired differences ``d`` (e.g. two outcomes of the same run) with Student's
+    ``level`` t interval; exact when every difference is the same."""
+    x = np.asarray(list(d), dtype=float)
+    x = x[~np.isnan(x)]
+    n = int(x.size)
+    if n == 0:
+        return Difference(math.nan, math.nan, math.nan, (0,))
+    estimate = float(x.mean())
+    if n < 2:
+        return Difference(estimate, math.nan, math.nan, (n,))
+    se = float(x.std(ddof=1)) / math.sqrt(n)
+    if se == 0:
+        return Difference(estimate, estimate, estimate, (n,))
+    half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * se
+    return Difference(estimate, estimate - half, estimate + half, (n,))
 
 
 def _bounds(

@@ -18,73 +18,27 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.analysis.baseline import baseline_findings
+from sim.analysis.quoting import Quoter, capital, plain, where_mask
+from sim.analysis.ranking_findings import sensitivity_findings, strategy_findings
 from sim.analysis.sensitivity_indices import Sensitivity
 from sim.analysis.sentences import Code, Finding, Name, Part, Quote
 from sim.analysis.strategies import StrategyComparison
-from sim.analysis.sweeps import Sweep, Varied, describe_outcome, format_value, numbers
+from sim.analysis.sweeps import (
+    EQUIVALENCE_MARGIN,
+    Sweep,
+    Varied,
+    describe_outcome,
+    distinct_formats,
+    format_value,
+    numbers,
+)
 from sim.analysis.theory import watts_applicable, watts_window
 
 __all__ = ["findings"]
-
-
-def _where(runs: pd.DataFrame, where: dict[str, Any]) -> pd.Series:
-    mask = pd.Series(True, index=runs.index)
-    for key, value in where.items():
-        mask &= runs[key] == value
-    return mask
-
-
-def _plain(value: Any) -> Any:
-    """A value as plain JSON-able Python."""
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
-class _Builder:
-    """Computes quoted numbers from a sweep's tables and assembles findings."""
-
-    def __init__(self, sweep: Sweep) -> None:
-        self.sweep = sweep
-        self.runs = sweep.runs
-
-    def mean(self, outcome: str, where: dict[str, Any], fmt: str | None = None) -> Quote:
-        where = {k: _plain(v) for k, v in where.items()}
-        value = float(numbers(self.runs.loc[_where(self.runs, where), outcome]).mean())
-        fmt = fmt or describe_outcome(outcome).fmt
-        return Quote(
-            format_value(value, fmt),
-            value,
-            {"stat": "mean", "outcome": outcome, "where": where, "fmt": fmt},
-        )
-
-    def count(self, where: dict[str, Any]) -> Quote:
-        where = {k: _plain(v) for k, v in where.items()}
-        value = int(_where(self.runs, where).sum())
-        return Quote(str(value), value, {"stat": "count", "where": where, "fmt": "int"})
-
-    def level(self, key: str, value: Any) -> Part:
-        value = _plain(value)
-        if isinstance(value, str):
-            return Code(value)
-        return Quote(
-            format_value(value, "level"),
-            value,
-            {"stat": "level", "param": key, "value": value, "fmt": "level"},
-        )
-
-    def arg(self, which: str, outcome: str, key: str, where: dict[str, Any]) -> tuple[Part, Any]:
-        where = {k: _plain(v) for k, v in where.items()}
-        rows = self.runs[_where(self.runs, where)]
-        means = numbers(rows[outcome]).groupby(rows[key]).mean().sort_index()
-        value = _plain(means.idxmax() if which == "argmax" else means.idxmin())
-        spec = {"stat": which, "outcome": outcome, "param": key, "where": where}
-        text = format_value(value, "level")
-        return Quote(text, value, spec | {"fmt": "level"}), value
 
 
 def findings(
@@ -98,7 +52,7 @@ def findings(
     ``runs.parquet`` (or ``avalanches.parquet``, Watts' formula, SALib), so a test can check
     every one.
     """
-    b = _Builder(sweep)
+    b = Quoter(sweep)
     out: list[Finding] = []
     headline = "avalanche_global_share" if sweep.mode == "avalanches" else "global_cascade"
     targets = [o for o in (headline, "legitimacy_end") if sweep.informative(o)]
@@ -113,11 +67,13 @@ def findings(
         if len(levels) < 2:
             continue
         for outcome in targets:
-            out.append(
+            finding = (
                 _numeric_effect(b, p, levels, outcome)
                 if p.numeric
                 else _categorical_effect(b, p, outcome)
             )
+            if finding is not None:
+                out.append(finding)
     out += _interaction_findings(b, sweep, targets)
     for p in sweep.parameters:
         if not p.crossed:
@@ -128,13 +84,14 @@ def findings(
     out += _participation_findings(b, sweep)
     out += _tail_findings(b, sweep)
     for comparison in comparisons:
-        out += _strategy_findings(comparison)
+        out += strategy_findings(comparison)
+        out += baseline_findings(comparison)
     if sensitivity_result is not None:
-        out += _sensitivity_findings(sensitivity_result)
+        out += sensitivity_findings(sensitivity_result)
     return out
 
 
-def _overall_findings(b: _Builder, sweep: Sweep, targets: list[str]) -> list[Finding]:
+def _overall_findings(b: Quoter, sweep: Sweep, targets: list[str]) -> list[Finding]:
     """The headline outcomes over all runs."""
     clauses: list[list[Part]] = []
     headline = "avalanche_global_share" if sweep.mode == "avalanches" else "global_cascade"
@@ -162,85 +119,143 @@ def _overall_findings(b: _Builder, sweep: Sweep, targets: list[str]) -> list[Fin
     return [Finding("overall", tuple(parts))]
 
 
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
 def _param_ref(p: Varied) -> list[Part]:
     if p.description:
         return [Name(p.description), " (", Code(p.key), ")"]
     return [Code(p.key)]
 
 
-def _numeric_effect(b: _Builder, p: Varied, levels: list[Any], outcome: str) -> Finding:
+def _difference_clause(quotes: list[Quote], *, includes_zero: bool) -> list[Part]:
+    """ "difference d, 95 % interval l to h" (and that it includes zero)."""
+    d, low, high = quotes
+    parts: list[Part] = ["difference ", d, ", 95 % interval ", low, " to ", high]
+    if includes_zero:
+        parts.append(", which includes zero")
+    return parts
+
+
+def _numeric_effect(b: Quoter, p: Varied, levels: list[Any], outcome: str) -> Finding:
     info = describe_outcome(outcome)
     lo, hi = levels[0], levels[-1]
-    first, last = b.mean(outcome, {p.key: lo}), b.mean(outcome, {p.key: hi})
-    if first.text == last.text:
-        middle = [f" left {info.phrase} unchanged at ", first]
-    else:
-        verb = "raised" if last.value > first.value else "cut"
-        middle = [f" {verb} {info.phrase} from ", first, " to ", last]
-    parts: list[Part] = [
+    raw = {v: float(b.values(outcome, {p.key: v}).mean()) for v in levels}
+    fmt = distinct_formats([raw[lo], raw[hi]], info.fmt)
+    first, last = b.mean(outcome, {p.key: lo}, fmt), b.mean(outcome, {p.key: hi}, fmt)
+    diff, quotes = b.difference(outcome, {p.key: hi}, {p.key: lo}, fmt)
+    counts: list[Part] = [b.count({p.key: lo}), " and ", b.count({p.key: hi}), " runs"]
+    start: list[Part] = [
         "Raising ",
         *_param_ref(p),
         " from ",
         b.level(p.key, lo),
         " to ",
         b.level(p.key, hi),
-        *middle,
     ]
-    means = {v: b.mean(outcome, {p.key: v}) for v in levels}
+    if not diff.distinguishable:
+        return Finding(
+            "effect",
+            (
+                *start,
+                f" did not change {info.phrase} distinguishably given the runs: ",
+                first,
+                " and ",
+                last,
+                " (",
+                *_difference_clause(quotes, includes_zero=True),
+                "; ",
+                *counts,
+                ", averaged over the other varied parameters).",
+            ),
+        )
+    verb = "raised" if diff.estimate > 0 else "cut"
+    parts: list[Part] = [*start, f" {verb} {info.phrase} from ", first, " to ", last]
+    parts += [" (", *_difference_clause(quotes, includes_zero=False), ")"]
     inner = levels[1:-1]
     if inner:
-        top = max(inner, key=lambda v: means[v].value)
-        bottom = min(inner, key=lambda v: means[v].value)
+        top = max(inner, key=lambda v: raw[v])
+        bottom = min(inner, key=lambda v: raw[v])
         arg_top, _ = b.arg("argmax", outcome, p.key, {})
         arg_bottom, _ = b.arg("argmin", outcome, p.key, {})
-        if (
-            arg_top.value == top
-            and means[top].value > max(first.value, last.value)
-            and (means[top].text not in (first.text, last.text))
-        ):
-            parts += ["; in between it peaked at ", means[top], " at ", arg_top]
-        elif (
-            arg_bottom.value == bottom
-            and means[bottom].value < min(first.value, last.value)
-            and means[bottom].text not in (first.text, last.text)
-        ):
-            parts += ["; in between it fell to ", means[bottom], " at ", arg_bottom]
-    parts += [
-        " (averaged over the other varied parameters; ",
-        b.count({p.key: lo}),
-        " and ",
-        b.count({p.key: hi}),
-        " runs).",
-    ]
+        end_high = lo if raw[lo] >= raw[hi] else hi
+        end_low = lo if raw[lo] <= raw[hi] else hi
+        if arg_top.value == top and raw[top] > raw[end_high]:
+            peak, peak_quotes = b.difference(outcome, {p.key: top}, {p.key: end_high})
+            if peak.distinguishable:
+                parts += ["; in between it peaked at ", b.mean(outcome, {p.key: top}), " at "]
+                parts += [arg_top, " (", *_difference_clause(peak_quotes, includes_zero=False)]
+                parts += [" from the higher end)"]
+        elif arg_bottom.value == bottom and raw[bottom] < raw[end_low]:
+            dip, dip_quotes = b.difference(outcome, {p.key: bottom}, {p.key: end_low})
+            if dip.distinguishable:
+                parts += ["; in between it fell to ", b.mean(outcome, {p.key: bottom}), " at "]
+                parts += [arg_bottom, " (", *_difference_clause(dip_quotes, includes_zero=False)]
+                parts += [" from the lower end)"]
+    parts += [" (averaged over the other varied parameters; ", *counts, ")."]
     return Finding("effect", tuple(parts))
 
 
-def _categorical_effect(b: _Builder, p: Varied, outcome: str) -> Finding:
+def _categorical_effect(b: Quoter, p: Varied, outcome: str) -> Finding | None:
     info = describe_outcome(outcome)
     top, top_value = b.arg("argmax", outcome, p.key, {})
     bottom, bottom_value = b.arg("argmin", outcome, p.key, {})
-    parts: list[Part] = [
-        _capital(info.phrase),
-        " was highest with ",
-        Code(p.key),
-        " = ",
-        top,
-        " (",
-        b.mean(outcome, {p.key: top_value}),
-        ") and lowest with ",
-        bottom,
-        " (",
-        b.mean(outcome, {p.key: bottom_value}),
-        "), averaged over the other varied parameters.",
+    if top_value == bottom_value:
+        return None
+    raw = [float(b.values(outcome, {p.key: v}).mean()) for v in (top_value, bottom_value)]
+    fmt = distinct_formats(raw, info.fmt)
+    high = b.mean(outcome, {p.key: top_value}, fmt)
+    low = b.mean(outcome, {p.key: bottom_value}, fmt)
+    diff, quotes = b.difference(outcome, {p.key: top_value}, {p.key: bottom_value}, fmt)
+    counts: list[Part] = [
+        b.count({p.key: top_value}),
+        " and ",
+        b.count({p.key: bottom_value}),
+        " runs",
     ]
-    return Finding("effect", tuple(parts))
+    if not diff.distinguishable:
+        return Finding(
+            "effect",
+            (
+                capital(info.phrase),
+                " did not differ distinguishably across ",
+                Code(p.key),
+                " given the runs: the highest mean, ",
+                high,
+                " with ",
+                top,
+                ", and the lowest, ",
+                low,
+                " with ",
+                bottom,
+                ", are not told apart (",
+                *_difference_clause(quotes, includes_zero=True),
+                "; ",
+                *counts,
+                ", averaged over the other varied parameters).",
+            ),
+        )
+    return Finding(
+        "effect",
+        (
+            capital(info.phrase),
+            " was highest with ",
+            Code(p.key),
+            " = ",
+            top,
+            " (",
+            high,
+            ") and lowest with ",
+            bottom,
+            " (",
+            low,
+            "), averaged over the other varied parameters (",
+            *_difference_clause(quotes, includes_zero=False),
+            "; ",
+            *counts,
+            ").",
+        ),
+    )
 
 
-def _interaction_findings(b: _Builder, sweep: Sweep, targets: list[str]) -> list[Finding]:
+def _interaction_findings(b: Quoter, sweep: Sweep, targets: list[str]) -> list[Finding]:
     """Where a numeric parameter's effect depends most on a categorical one."""
     numeric = [p for p in sweep.crossed if p.numeric and len(sweep.levels(p.key)) >= 2]
     categorical = [p for p in sweep.crossed if not p.numeric and len(sweep.levels(p.key)) >= 2]
@@ -258,14 +273,14 @@ def _interaction_findings(b: _Builder, sweep: Sweep, targets: list[str]) -> list
         change = (at_hi - at_lo).dropna()
         if change.empty:
             continue
-        level = _plain(change.abs().sort_index().idxmax())
+        level = plain(change.abs().sort_index().idxmax())
         spec = {
             "stat": "argmax_effect",
             "outcome": outcome,
             "param": p.key,
             "by": c.key,
-            "lo": _plain(lo),
-            "hi": _plain(hi),
+            "lo": plain(lo),
+            "hi": plain(hi),
             "fmt": "level",
         }
         before = b.mean(outcome, {c.key: level, p.key: lo})
@@ -274,7 +289,7 @@ def _interaction_findings(b: _Builder, sweep: Sweep, targets: list[str]) -> list
             Finding(
                 "interaction",
                 (
-                    _capital(describe_outcome(outcome).phrase),
+                    capital(describe_outcome(outcome).phrase),
                     " depended most on ",
                     Code(p.key),
                     " with ",
@@ -296,42 +311,58 @@ def _interaction_findings(b: _Builder, sweep: Sweep, targets: list[str]) -> list
     return out
 
 
-def _ranged_effect(b: _Builder, p: Varied, outcome: str) -> Finding | None:
+def _ranged_effect(b: Quoter, p: Varied, outcome: str) -> Finding | None:
     rows = b.runs
     y = numbers(rows[outcome])
     x = rows[p.key].astype(float)
     ok = ~(y.isna() | x.isna())
     if ok.sum() < 3 or y[ok].nunique() < 2:
         return None
-    rho = float(stats.spearmanr(x[ok], y[ok]).statistic)
+    test = stats.spearmanr(x[ok], y[ok])
+    rho, pvalue = float(test.statistic), float(test.pvalue)
     if math.isnan(rho):
         return None
-    low, high = float(x[ok].min()), float(x[ok].max())
+    # The declared bounds, written exactly ("0.005", not a rounded "0.01").
+    low = p.low if p.low is not None else float(x[ok].min())
+    high = p.high if p.high is not None else float(x[ok].max())
     direction = "rise" if rho > 0 else "fall"
-    trend = f"tended to {direction} as it rose" if abs(rho) >= 0.1 else "showed little trend"
+    if pvalue < 0.05:
+        trend = f"tended to {direction} as it rose"
+        verdict = "distinguishable from no correlation at the 95 % level"
+    else:
+        trend = "showed no trend distinguishable from none"
+        verdict = "not distinguishable from zero at the 95 % level"
     return Finding(
         "effect",
         (
             "Over the sampled range of ",
             *_param_ref(p),
             ", from ",
-            Quote(format_value(low, "f2"), low, {"stat": "min", "param": p.key, "fmt": "f2"}),
+            Quote(
+                format_value(low, "level"),
+                low,
+                {"stat": "range_low", "param": p.key, "fmt": "level"},
+            ),
             " to ",
-            Quote(format_value(high, "f2"), high, {"stat": "max", "param": p.key, "fmt": "f2"}),
+            Quote(
+                format_value(high, "level"),
+                high,
+                {"stat": "range_high", "param": p.key, "fmt": "level"},
+            ),
             f", {describe_outcome(outcome).phrase} {trend} (Spearman rank correlation ",
             Quote(
                 format_value(rho, "f2"),
                 rho,
                 {"stat": "spearman", "outcome": outcome, "param": p.key, "fmt": "f2"},
             ),
-            " over ",
+            f", {verdict}, over ",
             b.count({}),
             " runs).",
         ),
     )
 
 
-def _watts_findings(b: _Builder, z_key: str, phi_key: str) -> list[Finding]:
+def _watts_findings(b: Quoter, z_key: str, phi_key: str) -> list[Finding]:
     sweep = b.sweep
     outcome = "global_cascade"
     if outcome not in sweep.runs:
@@ -341,7 +372,7 @@ def _watts_findings(b: _Builder, z_key: str, phi_key: str) -> list[Finding]:
     for phi in sweep.levels(phi_key):
         windows[phi] = watts_window(float(phi))
         for z in sweep.levels(z_key):
-            cell = {z_key: _plain(z), phi_key: _plain(phi)}
+            cell = {z_key: plain(z), phi_key: plain(phi)}
             window = windows[phi]
             (inside if window and window[0] < z < window[1] else outside).append(cell)
     out = []
@@ -350,7 +381,7 @@ def _watts_findings(b: _Builder, z_key: str, phi_key: str) -> list[Finding]:
         def pooled(cells: list[dict[str, Any]], stat: str) -> Quote:
             mask = pd.Series(False, index=b.runs.index)
             for cell in cells:
-                mask |= _where(b.runs, cell)
+                mask |= where_mask(b.runs, cell)
             if stat == "count":
                 value = int(mask.sum())
                 return Quote(str(value), value, {"stat": "count", "cells": cells, "fmt": "int"})
@@ -386,22 +417,22 @@ def _watts_findings(b: _Builder, z_key: str, phi_key: str) -> list[Finding]:
                 Quote(
                     format_value(window[0], "f2"),
                     window[0],
-                    {"stat": "watts_low", "phi": _plain(phi), "fmt": "f2"},
+                    {"stat": "watts_low", "phi": plain(phi), "fmt": "f2"},
                 ),
                 " < z < ",
                 Quote(
                     format_value(window[1], "f2"),
                     window[1],
-                    {"stat": "watts_high", "phi": _plain(phi), "fmt": "f2"},
+                    {"stat": "watts_high", "phi": plain(phi), "fmt": "f2"},
                 ),
                 "; ",
             ]
         else:
             parts += ["no analytic window exists; "]
-        arg, value = b.arg("argmax", outcome, z_key, {phi_key: _plain(phi)})
+        arg, value = b.arg("argmax", outcome, z_key, {phi_key: plain(phi)})
         parts += [
             "the simulated chance of a global cascade peaked at ",
-            b.mean(outcome, {phi_key: _plain(phi), z_key: value}),
+            b.mean(outcome, {phi_key: plain(phi), z_key: value}),
             " at mean degree ",
             arg,
             ".",
@@ -410,7 +441,10 @@ def _watts_findings(b: _Builder, z_key: str, phi_key: str) -> list[Finding]:
     return out
 
 
-def _participation_findings(b: _Builder, sweep: Sweep) -> list[Finding]:
+def _participation_findings(b: Quoter, sweep: Sweep) -> list[Finding]:
+    """Who engaged: each pair of groups compared run by run (paired t interval of the
+    difference). "About as often" is said only when the whole interval lies within the stated
+    equivalence margin; a gap only when the interval excludes zero."""
     out = []
     pairs = [
         ("engaged_share_offline", "engaged_share_online", "offline citizens", "online citizens"),
@@ -421,30 +455,48 @@ def _participation_findings(b: _Builder, sweep: Sweep) -> list[Finding]:
             "activists' neighbours",
         ),
     ]
+    margin = Quote(
+        format_value(EQUIVALENCE_MARGIN, "pp"),
+        EQUIVALENCE_MARGIN,
+        {"stat": "setting", "name": "EQUIVALENCE_MARGIN", "fmt": "pp"},
+    )
     for left, right, left_name, right_name in pairs:
         if left not in b.runs or right not in b.runs:
             continue
         if b.runs[left].isna().all() or b.runs[right].isna().all():
             continue
-        a, c = b.mean(left, {}), b.mean(right, {})
-        if a.text == c.text:
+        raw = [float(numbers(b.runs[c]).mean()) for c in (left, right)]
+        fmt = distinct_formats(raw, "pct")
+        a, c = b.mean(left, {}, fmt), b.mean(right, {}, fmt)
+        diff, quotes = b.paired(left, right)
+        if math.isnan(diff.estimate):
             continue
-        # Words for the gap; the numbers say how large it is.
-        if a.value < 0.8 * c.value:
-            word = "were left behind"
-        elif c.value < 0.8 * a.value:
-            word = "engaged more"
+        clause = _difference_clause(quotes, includes_zero=False)
+        if diff.within(EQUIVALENCE_MARGIN):
+            head = f"{capital(left_name)} engaged about as often as {right_name}: "
+            tail: list[Part] = [" (", *clause, ", within ± ", margin, " of zero"]
+        elif diff.distinguishable:
+            word = "were left behind" if diff.estimate < 0 else "engaged more"
+            head = f"{capital(left_name)} {word}: "
+            tail = [" (", *clause]
         else:
-            word = "engaged about as often"
+            head = (
+                f"Whether {left_name} engaged less or more than {right_name} cannot be told "
+                "from these runs: "
+            )
+            tail = [" (", *clause, ", which includes zero but is wider than ± ", margin]
         out.append(
             Finding(
                 "participation",
                 (
-                    f"{_capital(left_name)} {word}: on average ",
+                    head,
+                    "on average ",
                     a,
                     " of them engaged at some point, against ",
                     c,
-                    f" of {right_name} (mean over ",
+                    f" of {right_name}",
+                    *tail,
+                    "; run by run over ",
                     b.count({}),
                     " runs).",
                 ),
@@ -453,7 +505,7 @@ def _participation_findings(b: _Builder, sweep: Sweep) -> list[Finding]:
     return out
 
 
-def _tail_findings(b: _Builder, sweep: Sweep) -> list[Finding]:
+def _tail_findings(b: Quoter, sweep: Sweep) -> list[Finding]:
     from sim.model.outcomes import fit_power_law_tail
 
     table = sweep.avalanches
@@ -466,8 +518,8 @@ def _tail_findings(b: _Builder, sweep: Sweep) -> list[Finding]:
         settings = [{cost.key: levels[0]}, {cost.key: levels[-1]}]
     parts: list[Part] = []
     for where in settings:
-        where = {k: _plain(v) for k, v in where.items()}
-        rows = table[_where(table, where) & ~table["global_cascade"].astype(bool)]
+        where = {k: plain(v) for k, v in where.items()}
+        rows = table[where_mask(table, where) & ~table["global_cascade"].astype(bool)]
         fit = fit_power_law_tail(rows["size"].to_numpy())
         if fit is None:
             return []
@@ -492,137 +544,3 @@ def _tail_findings(b: _Builder, sweep: Sweep) -> list[Finding]:
         ]
     parts.append(" (maximum-likelihood fit of Clauset, Shalizi and Newman).")
     return [Finding("avalanches", tuple(parts))]
-
-
-def _strategy_findings(c: StrategyComparison) -> list[Finding]:
-    info = describe_outcome(c.goal.outcome)
-    table = c.table
-    best, robust = c.best, c.most_robust
-    spec = {
-        "outcome": c.goal.outcome,
-        "levers": c.levers,
-        "worlds": c.worlds,
-        "maximize": c.goal.maximize,
-    }
-
-    def strategy(row: pd.Series) -> dict[str, Any]:
-        return {k: _plain(row[k]) for k in c.levers}
-
-    def q(stat: str, row: pd.Series, column: str) -> Quote:
-        value = float(row[column])
-        return Quote(
-            format_value(value, info.fmt),
-            value,
-            spec | {"stat": stat, "strategy": strategy(row), "fmt": info.fmt},
-        )
-
-    worlds = Quote(str(c.n_worlds), c.n_worlds, spec | {"stat": "n_worlds", "fmt": "int"})
-    direction = "highest" if c.goal.maximize else "lowest"
-    parts: list[Part] = [
-        "Across ",
-        worlds,
-        " uncertain worlds, the strategy (",
-        Code(" + ".join(c.levers)),
-        f") with the {direction} expected {info.label} is ",
-        Quote(best["strategy"], best["strategy"], spec | {"stat": "best_expected"}),
-        " (",
-        q("expected", best, "expected"),
-        "; worst case ",
-        q("worst", best, "worst"),
-        ", maximum regret ",
-        q("max_regret", best, "max_regret"),
-        ")",
-    ]
-    if robust["strategy"] != best["strategy"]:
-        parts += [
-            "; the most robust, with the smallest maximum regret (",
-            q("max_regret", robust, "max_regret"),
-            "), is ",
-            Quote(robust["strategy"], robust["strategy"], spec | {"stat": "most_robust"}),
-            " (expected ",
-            q("expected", robust, "expected"),
-            ").",
-        ]
-    else:
-        parts += [", and it is also the most robust (smallest maximum regret)."]
-    out = [Finding("strategy", tuple(parts))]
-    others = len(table) - 1
-    if not c.assessable:
-        out.append(
-            Finding(
-                "strategy",
-                (
-                    "With one run per strategy and world and a fixed set of worlds, the "
-                    f"replicates cannot tell the strategies apart on {info.label}: rerun with "
-                    "more replicates.",
-                ),
-            )
-        )
-    elif others:
-        same = c.indistinguishable
-        tail = Quote(
-            "; ".join(same) if same else "none", same, spec | {"stat": "indistinguishable"}
-        )
-        out.append(
-            Finding(
-                "strategy",
-                (
-                    f"Given the replicates, the strategies whose expected {info.label} is not "
-                    "distinguishable from the best (95 % paired-bootstrap interval of the "
-                    "difference includes zero): ",
-                    tail,
-                    ".",
-                ),
-            )
-        )
-    return out
-
-
-def _sensitivity_findings(s: Sensitivity) -> list[Finding]:
-    out = []
-    index = "ST" if s.method == "sobol" else "mu_star"
-    stat = "sobol_ST" if s.method == "sobol" else "morris_mu_star"
-    symbol = "total-order index ST" if s.method == "sobol" else "mean absolute effect μ*"
-    fmt = "f2" if s.method == "sobol" else "g3"
-    for (outcome, group), rows in s.table.groupby(["outcome", "group"], sort=False):
-        rows = rows[rows["index"] == index]
-        if rows.empty or rows["value"].isna().all() or not (rows["value"] > 0).any():
-            continue
-        top = rows.loc[rows["value"].idxmax()]
-        value, conf = float(top["value"]), float(top["conf"])
-        spec = {
-            "stat": stat,
-            "outcome": outcome,
-            "group": group,
-            "param": top["parameter"],
-            "fmt": fmt,
-        }
-        parts: list[Part] = [f"For {describe_outcome(outcome).label}"]
-        if group != "all":
-            parts += [" with ", Code(group)]
-        parts += [
-            ", ",
-            Code(top["parameter"]),
-            f" has the largest {symbol}: ",
-            Quote(format_value(value, fmt), value, spec),
-            " ± ",
-            Quote(format_value(conf, fmt), conf, spec | {"stat": f"{stat}_conf"}),
-        ]
-        if s.method == "sobol":
-            first = s.table[
-                (s.table["outcome"] == outcome)
-                & (s.table["group"] == group)
-                & (s.table["index"] == "S1")
-                & (s.table["parameter"] == top["parameter"])
-            ]["value"]
-            v1 = float(first.iloc[0])
-            parts += [
-                " (first-order ",
-                Quote(format_value(v1, fmt), v1, spec | {"stat": "sobol_S1"}),
-                ")",
-            ]
-        if not conf < 0.5 * value or (s.method == "sobol" and value > 1.1):
-            parts.append("; the interval is too wide to rank the parameters: use a larger design n")
-        parts.append(".")
-        out.append(Finding("sensitivity", tuple(parts)))
-    return out

@@ -21,7 +21,8 @@ from typing import Any
 
 import pandas as pd
 
-from sim.analysis.contents import FIGURES, Report, parameter_table
+from sim.analysis.contents import FIGURES, FigureEntry, Report, parameter_table
+from sim.analysis.discovery import DENSITY_TARGET
 from sim.analysis.sentences import Code, Finding, Name, Part, Quote
 from sim.analysis.sweeps import format_value
 
@@ -77,6 +78,45 @@ details pre{background:#f6f8fa;padding:.8em;overflow-x:auto;font-size:.82em}
 """
 
 
+DISCOVERY_INTRO = (
+    "Which combinations of the varied parameters lead to a bad outcome: PRIM, the Patient "
+    "Rule Induction Method (Friedman and Fisher 1999, as used for scenario discovery by Bryant "
+    "and Lempert 2010), from the EMA Workbench (ema_workbench.analysis.prim). The cases of "
+    "interest are the runs that meet the condition; PRIM peels the parameter space towards a "
+    "box in which most runs are cases (density) and that holds most of the cases (coverage); "
+    f"of the boxes on its way with density at least {format_value(DENSITY_TARGET, 'pct')}, the "
+    "report shows the one with the "
+    "highest harmonic mean of the two. "
+    "Quasi-p: one-sided binomial test of each restriction (Bryant and Lempert 2010); a large "
+    "value means the restriction could be dropped."
+)
+
+
+def _names(report: Report) -> dict[str, str]:
+    return {p.key: p.description for p in report.sweep.parameters}
+
+
+def _html_figure(entry: FigureEntry) -> str:
+    data = base64.b64encode(entry.png).decode("ascii")
+    return (
+        f'<figure id="fig-{entry.stem}"><h3>{html.escape(entry.title)}</h3>'
+        f'<img alt="{html.escape(entry.title)}" src="data:image/png;base64,{data}">'
+        f"<figcaption>{html.escape(entry.caption)} (Files: figures/{entry.stem}.png, "
+        f"figures/{entry.stem}.svg, figures/{entry.stem}.pdf.)</figcaption></figure>"
+    )
+
+
+def _md_figure(entry: FigureEntry) -> list[str]:
+    return [
+        f"### {entry.title}",
+        "",
+        f"![{entry.title}]({FIGURES}/{entry.stem}.png)",
+        "",
+        f"{entry.caption} ([SVG]({FIGURES}/{entry.stem}.svg), [PDF]({FIGURES}/{entry.stem}.pdf))",
+        "",
+    ]
+
+
 def render_html(report: Report) -> str:
     """The self-contained HTML report (no external resource: CSS inline, images base64)."""
     sweep = report.sweep
@@ -113,15 +153,18 @@ def render_html(report: Report) -> str:
         out.append('<ul class="notes">')
         out += [f"<li>{html.escape(n)}</li>" for n in report.notes]
         out.append("</ul>")
+    discovered = {d.stem for d in report.discoveries}
+    if report.discoveries:
+        out.append('<h2 id="discovery">Scenario discovery</h2>')
+        out.append(f'<p class="notes">{html.escape(DISCOVERY_INTRO)}</p>')
+        for d in report.discoveries:
+            out.append(f"<h3>Where {html.escape(d.condition.text)}</h3>")
+            out.append("<p>" + "".join(_html_part(p) for p in d.sentence()) + "</p>")
+            if d.result.limits:
+                out.append(_html_table(d.table(_names(report))))
+            out += [_html_figure(e) for e in report.figures if e.stem == d.stem]
     out.append('<h2 id="figures">Figures</h2>')
-    for entry in report.figures:
-        data = base64.b64encode(entry.png).decode("ascii")
-        out.append(
-            f'<figure id="fig-{entry.stem}"><h3>{html.escape(entry.title)}</h3>'
-            f'<img alt="{html.escape(entry.title)}" src="data:image/png;base64,{data}">'
-            f"<figcaption>{html.escape(entry.caption)} (Files: figures/{entry.stem}.png, "
-            f"figures/{entry.stem}.svg.)</figcaption></figure>"
-        )
+    out += [_html_figure(e) for e in report.figures if e.stem not in discovered]
     out.append('<h2 id="tables">Tables</h2>')
     for table in report.tables[1:]:
         out.append(
@@ -159,16 +202,20 @@ def render_markdown(report: Report) -> str:
     out += [f"- {finding.markdown()}" for finding in report.findings]
     if report.notes:
         out += ["", *[f"> {n}" for n in report.notes]]
+    discovered = {d.stem for d in report.discoveries}
+    if report.discoveries:
+        out += ["", "## Scenario discovery", "", DISCOVERY_INTRO]
+        for d in report.discoveries:
+            out += ["", f"### Where {d.condition.text}", "", md(d.sentence())]
+            if d.result.limits:
+                out += ["", _md_table(d.table(_names(report)))]
+            for entry in report.figures:
+                if entry.stem == d.stem:
+                    out += ["", *_md_figure(entry)]
     out += ["", "## Figures", ""]
     for entry in report.figures:
-        out += [
-            f"### {entry.title}",
-            "",
-            f"![{entry.title}]({FIGURES}/{entry.stem}.png)",
-            "",
-            f"{entry.caption} ([SVG]({FIGURES}/{entry.stem}.svg))",
-            "",
-        ]
+        if entry.stem not in discovered:
+            out += _md_figure(entry)
     out += ["## Tables", ""]
     for table in report.tables[1:]:
         out += [f"### {table.title}", "", table.caption, "", _md_table(table.frame), ""]

@@ -2,7 +2,7 @@
 
 The report (issue 5) turns a finished or partly finished sweep (:mod:`sim.experiments.sweep`) into
 
-- ``figures/*.png`` and ``figures/*.svg``, chosen from what the experiment varied
+- ``figures/*.png``, ``figures/*.svg`` and ``figures/*.pdf``, chosen from what the experiment varied
   (:mod:`sim.analysis.figures`);
 - ``report.html``: one self-contained file (CSS inline, figures embedded as base64 PNG) that
   opens with what was run and how many runs the report covers, then the key findings as plain
@@ -31,9 +31,16 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from sim.analysis import key_findings, sensitivity_indices, strategies, sweeps
+from sim.analysis import (
+    baseline,
+    discovery,
+    key_findings,
+    sensitivity_indices,
+    strategies,
+    sweeps,
+)
 from sim.analysis.contents import FIGURES, Report, key_outcomes
-from sim.analysis.exhibits import make_figures, make_tables
+from sim.analysis.exhibits import PNG_DPI, make_figures, make_tables
 from sim.analysis.render import render_html, render_markdown
 from sim.analysis.sentences import Part, Quote
 from sim.analysis.strategies import Goal, StrategyComparison
@@ -50,7 +57,14 @@ FIGURE_INDEX = "figures.json"
 # Building
 
 
-def build_report(results_dir: str | Path, *, goals: Sequence[str] | None = None) -> Report:
+def build_report(
+    results_dir: str | Path,
+    *,
+    goals: Sequence[str] | None = None,
+    figures: bool = True,
+    discover: Sequence[str] | None = None,
+    dpi: int = PNG_DPI,
+) -> Report:
     """Load a sweep's results and compute the report's findings, figures and tables.
 
     Parameters
@@ -58,22 +72,70 @@ def build_report(results_dir: str | Path, *, goals: Sequence[str] | None = None)
     results_dir
         A folder written by ``massengage sweep`` (finished or not).
     goals
-        Outcomes strategies are judged on, as ``NAME``, ``NAME:max`` or ``NAME:min``
-        (default: :func:`sim.analysis.default_goals`).
+        Outcomes every lever (whoever owns it) is ranked on, as ``NAME``, ``NAME:max`` or
+        ``NAME:min``. Default: each lever owner's strategies on the objectives the experiment
+        file declares (:func:`sim.analysis.owner_goals`); nothing is ranked when it declares
+        none (the report says how to declare them).
+    figures
+        Whether to render the figures (False: findings and tables only, e.g. to draw the
+        figures elsewhere with :func:`sim.analysis.exhibits.draw_figures`).
+    discover
+        Conditions for scenario discovery, e.g. ``legitimacy_end<0.3``
+        (:meth:`sim.analysis.discovery.Condition.parse`). Default: the worst quarter of the
+        runs on each outcome strategies are ranked on. PRIM runs only when the sweep varies
+        an uncertainty and a condition selects some but not all runs.
+    dpi
+        Resolution of the PNG figures (and of those embedded in ``report.html``).
     """
     sweep = sweeps.load(results_dir)
-    chosen = [Goal.parse(g) for g in goals] if goals else strategies.default_goals(sweep)
-    for goal in chosen:
-        if goal.outcome not in sweep.outcomes:
-            raise AnalysisError(
-                f"--outcome {goal.outcome}: not an outcome of this sweep; expected one of: "
-                + ", ".join(sweep.outcomes)
-            )
     notes: list[str] = []
-    comparisons = _comparisons(sweep, chosen, notes)
+    if goals:
+        chosen = [Goal.parse(g) for g in goals]
+        _check_goals(sweep, chosen, "--outcome")
+        plan = {None: ([p.key for p in sweep.levers], chosen)}
+    else:
+        plan = dict(strategies.owner_goals(sweep))
+        for _, wanted in plan.values():
+            _check_goals(sweep, wanted, "objectives:")
+        if sweep.levers and not sweep.objectives:
+            notes.append(
+                "Strategies are not ranked: the experiment file declares no objectives, and "
+                "ranking every lever on one outcome would judge a campaign on the "
+                "institution's goals (or the other way round). Declare what each side wants "
+                "and who owns each lever, e.g. objectives: {institution: {legitimacy_end: "
+                "max}, campaign: {total_signal: max}} and owner: institution (or campaign) "
+                "under each lever; or pass --outcome NAME:max|min to rank all levers on it."
+            )
+        unranked = [
+            p.key for p in sweep.levers if p.key not in {k for ks, _ in plan.values() for k in ks}
+        ]
+        if sweep.objectives and unranked:
+            notes.append(
+                "Strategies: no objectives declared for the owner of "
+                + ", ".join(unranked)
+                + "; those levers are treated as part of the uncertain worlds."
+            )
+    comparisons = _comparisons(sweep, plan, notes)
     sensitivity = sensitivity_indices.sensitivity(sweep, key_outcomes(sweep))
     if sensitivity is not None:
         notes += [f"Sensitivity: {n}" for n in sensitivity.notes]
+    if discover:
+        conditions = [discovery.Condition.parse(text) for text in discover]
+    else:
+        # The worst quarter on each objective: those given with --outcome, else every
+        # objective the experiment file declares (whoever owns it).
+        wanted = (
+            [g for _, gs in plan.values() for g in gs]
+            if goals
+            else [
+                strategies.Goal(name, direction != "min")
+                for objectives in sweep.objectives.values()
+                for name, direction in objectives.items()
+            ]
+        )
+        conditions = discovery.conditions_for(sweep, wanted)
+    found, skipped = discovery.discover(sweep, conditions)
+    notes += skipped
     report = Report(
         sweep=sweep,
         coverage=_coverage(sweep),
@@ -82,13 +144,31 @@ def build_report(results_dir: str | Path, *, goals: Sequence[str] | None = None)
         notes=notes,
         comparisons=comparisons,
         sensitivity=sensitivity,
+        discoveries=found,
     )
-    report.figures = make_figures(sweep, comparisons, sensitivity)
+    if figures:
+        report.figures = make_figures(sweep, comparisons, sensitivity, found, dpi=dpi)
     report.tables = make_tables(sweep, comparisons, sensitivity)
     return report
 
 
-def _comparisons(sweep: Sweep, goals: list[Goal], notes: list[str]) -> list[StrategyComparison]:
+def _check_goals(sweep: Sweep, goals: list[Goal], where: str) -> None:
+    for goal in goals:
+        if goal.outcome not in sweep.outcomes:
+            raise AnalysisError(
+                f"{where} {goal.outcome}: not an outcome of this sweep; expected one of: "
+                + ", ".join(sweep.outcomes)
+            )
+
+
+def _comparisons(
+    sweep: Sweep,
+    plan: dict[str | None, tuple[list[str], list[Goal]]],
+    notes: list[str],
+) -> list[StrategyComparison]:
+    """Each owner's strategies ranked on that owner's goals (owner None: every lever on the
+    goals given with --outcome). Levers of other owners count as part of the worlds: the
+    institution cannot choose the campaign's seeding, nor the campaign the response policy."""
     levers = sweep.levers
     if not levers:
         return []
@@ -98,31 +178,49 @@ def _comparisons(sweep: Sweep, goals: list[Goal], notes: list[str]) -> list[Stra
             "give them values or options to compare strategies."
         )
         return []
-    keys = [p.key for p in levers]
-    if len(sweep.runs[keys].drop_duplicates()) < 2:
-        return []
     seeds = sweep.experiment.get("seeds", "per_run")
     out = []
-    for goal in goals:
-        try:
-            comparison = strategies.compare_strategies(
-                sweep.runs,
-                keys,
-                sweep.worlds,
-                goal,
-                worlds_sampled=sweep.worlds_sampled,
-                paired_replicates=seeds == "per_replicate",
-            )
-        except AnalysisError as exc:
-            notes.append(f"Strategies: {exc}")
+    for owner, (keys, goals) in plan.items():
+        if not keys or len(sweep.runs[keys].drop_duplicates()) < 2:
             continue
-        if comparison.dropped_worlds:
-            notes.append(
-                f"Strategies ({goal.outcome}): {comparison.dropped_worlds} uncertain world(s) "
-                "left out because some strategy has no finished run there."
-            )
-        out.append(comparison)
+        if _campaign_seeding(sweep, owner, keys):
+            levels = sweep.parameter(baseline.SEEDING).levels
+            if baseline.NOTHING not in levels:
+                notes.append(baseline.missing_baseline_note(list(levels)))
+        others = [p.key for p in levers if p.key not in keys]
+        for goal in goals:
+            try:
+                comparison = strategies.compare_strategies(
+                    sweep.runs,
+                    keys,
+                    [*others, *sweep.worlds],
+                    goal,
+                    worlds_sampled=sweep.worlds_sampled,
+                    paired_replicates=seeds == "per_replicate",
+                    weights=sweep.world_weights,
+                )
+            except AnalysisError as exc:
+                notes.append(f"Strategies: {exc}")
+                continue
+            comparison.owner = owner
+            comparison.other_levers = tuple(others)
+            if _campaign_seeding(sweep, owner, keys):
+                baseline.attach_baseline(comparison)
+            if comparison.dropped_worlds:
+                notes.append(
+                    f"Strategies ({goal.outcome}): {comparison.dropped_worlds} uncertain "
+                    "world(s) left out because some strategy has no finished run there."
+                )
+            out.append(comparison)
     return out
+
+
+def _campaign_seeding(sweep: Sweep, owner: str | None, keys: list[str]) -> bool:
+    """Whether the campaign's seeding is among the levers compared (the do-nothing baseline,
+    ``seeding.kind: none``, applies)."""
+    if baseline.SEEDING not in keys:
+        return False
+    return owner == "campaign" or sweep.parameter(baseline.SEEDING).owner == "campaign"
 
 
 def _coverage(sweep: Sweep) -> list[Part]:
@@ -174,7 +272,11 @@ def _overview(sweep: Sweep) -> list[tuple[str, str]]:
         ("Started / finished", f"{m.get('started')} / {m.get('finished') or 'not finished'}"),
         ("Command", " ".join(str(c) for c in m.get("command", [])) or "unknown"),
         ("Versions", ", ".join(f"{k} {v}" for k, v in m.get("versions", {}).items())),
-        ("Git commit", str(m.get("git_commit") or "unknown")),
+        (
+            "Git commit",
+            str(m.get("git_commit") or "unknown")
+            + (" (with uncommitted changes)" if m.get("git_dirty") else ""),
+        ),
     ]
     if sweep.from_parts:
         rows.append(("Unconsolidated runs", f"{sweep.from_parts} read from parts/"))
@@ -213,7 +315,9 @@ def write_report(report: Report, out: str | Path) -> list[Path]:
     folder = out / FIGURES
     written: list[Path] = []
     for entry in report.figures:
-        for suffix, data in (("png", entry.png), ("svg", entry.svg)):
+        for suffix, data in (("png", entry.png), ("svg", entry.svg), ("pdf", entry.pdf)):
+            if not data:
+                continue
             path = folder / f"{entry.stem}.{suffix}"
             atomic_write(path, lambda tmp, d=data: tmp.write_bytes(d))
             written.append(path)
@@ -264,9 +368,25 @@ def add_command(commands: argparse._SubParsersAction) -> None:
         action="append",
         default=[],
         metavar="NAME[:max|min]",
-        help="an outcome to rank strategies on, e.g. legitimacy_end or "
-        "avalanche_global_share:min (repeatable; default: legitimacy_end, total_signal and, "
-        "for episodes, peak_engaged)",
+        help="an outcome to rank every lever's strategies on, e.g. legitimacy_end or "
+        "avalanche_global_share:min (repeatable; default: each lever owner's objectives as "
+        "the experiment file declares them, and no ranking when it declares none)",
+    )
+    parser.add_argument(
+        "--discover",
+        action="append",
+        default=[],
+        metavar="OUTCOME<VALUE",
+        help="scenario discovery (PRIM): find the parameter ranges where runs meet this "
+        "condition, e.g. 'legitimacy_end<0.3' (<, <=, >, >=; repeatable; default: the worst "
+        "quarter of the runs on each ranked objective)",
+    )
+    parser.add_argument(
+        "--dpi",
+        type=int,
+        default=PNG_DPI,
+        metavar="N",
+        help=f"resolution of the PNG figures (default {PNG_DPI}; lower for a smaller report)",
     )
     parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
     parser.set_defaults(handler=cmd_report)
@@ -276,7 +396,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     out = args.out if args.out is not None else args.results
     if out.exists() and not out.is_dir():
         raise AnalysisError(f"--out {out}: is a file; expected a folder")
-    report = build_report(args.results, goals=args.goals or None)
+    if not 30 <= args.dpi <= 600:
+        raise AnalysisError(f"--dpi {args.dpi}: expected 30 to 600")
+    report = build_report(
+        args.results, goals=args.goals or None, discover=args.discover or None, dpi=args.dpi
+    )
     paths = write_report(report, out)
     if not args.quiet:
         sweep = report.sweep

@@ -11,7 +11,7 @@ Imports :mod:`sim.analysis.sweeps` only.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +28,15 @@ from sim.analysis.sweeps import (
     numbers,
 )
 
-__all__ = ["Goal", "StrategyComparison", "compare_strategies", "default_goals", "strategy_label"]
+__all__ = [
+    "Goal",
+    "StrategyComparison",
+    "compare_strategies",
+    "default_goals",
+    "describe_weights",
+    "owner_goals",
+    "strategy_label",
+]
 
 
 @dataclass(frozen=True)
@@ -48,14 +56,39 @@ class Goal:
 
 
 def default_goals(sweep: Sweep) -> list[Goal]:
-    """What a strategy is judged on, by default: legitimacy at the end and the total signal
-    (and, for a campaign episode, its peak reach) — each the higher the better."""
+    """Outcomes a strategy could be judged on when nobody said: legitimacy at the end and the
+    total signal (and, for a campaign episode, its peak reach), each the higher the better.
+
+    The report no longer ranks on these by default (whose objective would they be?): it ranks
+    each lever owner's strategies on the objectives the experiment file declares
+    (:func:`owner_goals`), or on the outcomes given with ``--outcome``.
+    """
     names = (
         ["legitimacy_end", "total_signal"]
         if sweep.mode == "avalanches"
         else ["peak_engaged", "total_signal", "legitimacy_end"]
     )
     return [Goal(n) for n in names if sweep.informative(n)]
+
+
+def owner_goals(sweep: Sweep) -> dict[str, tuple[list[str], list[Goal]]]:
+    """Each lever owner's levers and objectives, as the experiment file declares them.
+
+    Returns ``{owner: (lever keys, goals)}`` for every owner with crossed levers and declared
+    objectives (owner ``any`` stands for levers declared without an owner under flat
+    objectives); empty when the file declares no objectives.
+    """
+    out: dict[str, tuple[list[str], list[Goal]]] = {}
+    for owner, wanted in sweep.objectives.items():
+        keys = [
+            p.key
+            for p in sweep.levers
+            if p.crossed and (p.owner == owner or (owner == "any" and p.owner is None))
+        ]
+        if keys:
+            goals = [Goal(name, direction != "min") for name, direction in wanted.items()]
+            out[owner] = (keys, goals)
+    return out
 
 
 def strategy_label(values: Sequence[Any]) -> str:
@@ -74,6 +107,8 @@ class StrategyComparison:
     and ``verdict``: ``best``, ``worse`` or ``not distinguishable`` (from the best; ``not
     assessable`` when the results carry no replicate or world variation).
     ``pairwise`` has one row per ordered pair with the difference of expected outcomes.
+    With ``world_weights`` the expected outcome is a weighted mean over worlds (each world's
+    probability the product of its levels' stated weights); worst case and regret are not.
     """
 
     goal: Goal
@@ -86,6 +121,12 @@ class StrategyComparison:
     assessable: bool
     method: str
     dropped_worlds: int = 0
+    owner: str | None = None  # whose levers and objective: "institution", "campaign"
+    other_levers: tuple[str, ...] = ()  # levers of other owners, counted among the worlds
+    # The stated probabilities the expected outcome weights worlds by ({key: {level: w}}).
+    world_weights: dict[str, dict[Any, float]] | None = None
+    # Bootstrap resamples of the expected outcome, (resamples, strategies); None without.
+    expected_samples: np.ndarray | None = None
 
     @property
     def best(self) -> pd.Series:
@@ -109,6 +150,7 @@ def compare_strategies(
     *,
     worlds_sampled: bool = False,
     paired_replicates: bool = False,
+    weights: Mapping[str, Mapping[Any, float]] | None = None,
     resamples: int = BOOTSTRAP,
     seed: int = BOOTSTRAP_SEED,
     level: float = CONFIDENCE,
@@ -133,6 +175,12 @@ def compare_strategies(
     worlds) cancels; comparing two strategies' own intervals for overlap would count it twice
     and call too many differences indistinguishable (Schenker and Gentleman 2001). No
     correction for multiple comparisons is made.
+
+    ``weights`` states beliefs about the worlds: ``{world column: {level: probability}}``.
+    The expected outcome (and its intervals and the differences from the best) then weights
+    each world by the product of its levels' probabilities (columns not named count
+    uniformly), normalised over the worlds used; worst case and regret stay unweighted, being
+    about the worst world rather than the likely one.
     """
     levers, worlds = list(levers), list(worlds)
     sign = 1.0 if goal.maximize else -1.0
@@ -169,9 +217,18 @@ def compare_strategies(
     slot = np.arange(cell.size) - first
     values[s_sorted, w_sorted, slot] = y_sorted
 
+    stated = {k: dict(v) for k, v in (weights or {}).items() if k in worlds}
+    world_p = _world_probabilities(world_rows.iloc[keep_w], stated) if stated else None
+
+    def average(cells: np.ndarray, p: np.ndarray | None = world_p) -> np.ndarray:
+        """The (weighted) mean over the last axis, the worlds."""
+        if p is None:
+            return cells.mean(axis=-1)
+        return (cells * p).sum(axis=-1) / p.sum(axis=-1)
+
     def summarise(means: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(expected, worst, max regret) of cell means shaped (..., strategy, world)."""
-        expected = means.mean(axis=-1)
+        expected = average(means)
         good = sign * means
         worst = sign * good.min(axis=-1)
         regret = (good.max(axis=-2, keepdims=True) - good).max(axis=-1)
@@ -197,12 +254,14 @@ def compare_strategies(
             valid = np.arange(r_max)[None, None, None, :] < counts[None, :, :, None]
             cell_means = np.where(valid, drawn, 0.0).sum(axis=3) / counts[None]
             _, w, r = summarise(cell_means)
+            p = world_p
             if worlds_sampled and n_w > 1:
                 chosen = rng.integers(0, n_w, size=(b, 1, n_w))
                 cell_means = np.take_along_axis(
                     cell_means, np.broadcast_to(chosen, (b, n_s, n_w)), 2
                 )
-            collected["expected"].append(cell_means.mean(axis=-1))
+                p = None if world_p is None else world_p[chosen]
+            collected["expected"].append(average(cell_means, p))
             collected["worst"].append(w)
             collected["regret"].append(r)
             done += b
@@ -284,6 +343,12 @@ def compare_strategies(
         if varies
         else "no interval: one run per strategy and world, and the worlds are not a sample"
     )
+    if stated:
+        method += (
+            ". The expected outcome weights each world by its stated probability (the product "
+            f"of its levels' weights: {describe_weights(stated)}); worst case and maximum "
+            "regret are unweighted"
+        )
     return StrategyComparison(
         goal=goal,
         levers=levers,
@@ -295,7 +360,31 @@ def compare_strategies(
         assessable=varies,
         method=method,
         dropped_worlds=dropped,
+        world_weights=stated or None,
+        expected_samples=boot["expected"],
     )
+
+
+def describe_weights(weights: Mapping[str, Mapping[Any, float]]) -> str:
+    """Stated weights as text: ``key: a (50 %), b (30 %), c (20 %); other: ...``."""
+    return "; ".join(
+        f"{key}: "
+        + ", ".join(f"{format_value(v, 'level')} ({100 * w:.3g} %)" for v, w in p.items())
+        for key, p in weights.items()
+    )
+
+
+def _world_probabilities(rows: pd.DataFrame, weights: dict[str, dict[Any, float]]) -> np.ndarray:
+    """Each world's probability: the product of its levels' weights, normalised."""
+    p = np.ones(len(rows))
+    for key, levels in weights.items():
+        missing = sorted({str(v) for v in rows[key] if v not in levels})
+        if missing:
+            raise AnalysisError(f"{key}: no stated weight for level(s) {', '.join(missing)}")
+        p *= np.array([float(levels[v]) for v in rows[key]])
+    if not p.sum() > 0:
+        raise AnalysisError("the worlds run all have a stated weight of zero")
+    return p / p.sum()
 
 
 def _row_index(data: pd.DataFrame, rows: pd.DataFrame, keys: list[str]) -> np.ndarray:

@@ -29,13 +29,16 @@ __all__ = [
     "BOOTSTRAP",
     "BOOTSTRAP_SEED",
     "CONFIDENCE",
+    "EQUIVALENCE_MARGIN",
     "GROUPS",
     "AnalysisError",
     "OutcomeInfo",
     "Sweep",
     "Varied",
     "describe_outcome",
+    "distinct_formats",
     "format_value",
+    "human_number",
     "is_binary",
     "load",
     "numbers",
@@ -46,6 +49,11 @@ SWEEP_FORMAT = "massengage.sweep/1"
 CONFIDENCE = 0.95
 BOOTSTRAP = 2000
 BOOTSTRAP_SEED = 20020101
+# Two shares are called "about equal" only when the 95 % interval of their difference lies
+# within this many percentage points (as a fraction) either side of zero: an equivalence
+# margin, stated with every such finding (Wellek 2010, *Testing Statistical Hypotheses of
+# Equivalence and Noninferiority*).
+EQUIVALENCE_MARGIN = 0.05
 INDEX_COLUMNS = ("run_id", "point", "sample", "replicate", "seed")
 # Summary columns that describe a run rather than measure an outcome.
 NOT_OUTCOMES = frozenset({"n", "mode", "steps", "tail_xmin", "tail_n", "avalanches"})
@@ -67,11 +75,19 @@ class AnalysisError(ScenarioError):
 
 @dataclass(frozen=True)
 class OutcomeInfo:
-    """How an outcome is named on an axis (``label``), in a sentence (``phrase``), formatted."""
+    """How an outcome is named on an axis (``label``), in a sentence (``phrase``), formatted
+    (``fmt``), and the unit its values are in (``unit``, for axis labels)."""
 
     label: str
     phrase: str
     fmt: str  # pct | f1 | f2 | g3 | int
+    unit: str = ""
+
+    @property
+    def axis(self) -> str:
+        """The axis label: the label with its unit, e.g. "mean avalanche size (citizens)"."""
+        unit = "%" if self.fmt == "pct" else self.unit
+        return f"{self.label} ({unit})" if unit else self.label
 
 
 _OUTCOMES: dict[str, OutcomeInfo] = {
@@ -83,16 +99,31 @@ _OUTCOMES: dict[str, OutcomeInfo] = {
     "final_engaged": OutcomeInfo("final share engaged", "the final share engaged", "pct"),
     "ever_engaged": OutcomeInfo("share ever engaged", "the share of citizens who engaged", "pct"),
     "avalanche_mean_size": OutcomeInfo(
-        "mean avalanche size", "the mean avalanche size (citizens)", "f1"
+        "mean avalanche size", "the mean avalanche size (citizens)", "f1", "citizens"
     ),
-    "avalanche_max_size": OutcomeInfo("largest avalanche", "the largest avalanche", "g3"),
-    "total_signal": OutcomeInfo("total signal", "the total signal the institution received", "g3"),
-    "peak_signal": OutcomeInfo("peak signal", "the peak signal", "g3"),
-    "legitimacy_start": OutcomeInfo("legitimacy at start", "legitimacy at the start", "f2"),
-    "legitimacy_min": OutcomeInfo("lowest legitimacy", "the lowest legitimacy", "f2"),
-    "legitimacy_end": OutcomeInfo("legitimacy at end", "legitimacy at the end", "f2"),
-    "responses": OutcomeInfo("responses", "the number of responses sent", "g3"),
-    "time_to_peak": OutcomeInfo("time to peak", "the time to the peak (steps)", "g3"),
+    "avalanche_max_size": OutcomeInfo(
+        "largest avalanche", "the largest avalanche", "g3", "citizens"
+    ),
+    "total_signal": OutcomeInfo(
+        "total signal",
+        "the total signal the institution received",
+        "g3",
+        "weighted engagements",
+    ),
+    "peak_signal": OutcomeInfo(
+        "peak signal", "the peak signal", "g3", "weighted engagements per step"
+    ),
+    "legitimacy_start": OutcomeInfo(
+        "legitimacy at start", "legitimacy at the start", "f2", "mean trust, 0-1"
+    ),
+    "legitimacy_min": OutcomeInfo(
+        "lowest legitimacy", "the lowest legitimacy", "f2", "mean trust, 0-1"
+    ),
+    "legitimacy_end": OutcomeInfo(
+        "legitimacy at end", "legitimacy at the end", "f2", "mean trust, 0-1"
+    ),
+    "responses": OutcomeInfo("responses", "the number of responses sent", "g3", "responses"),
+    "time_to_peak": OutcomeInfo("time to peak", "the time to the peak (steps)", "g3", "steps"),
     "tail_alpha": OutcomeInfo("tail exponent", "the fitted tail exponent", "f2"),
     "conceded": OutcomeInfo("P(concession)", "the chance of a concession", "pct"),
 }
@@ -116,19 +147,36 @@ def describe_outcome(name: str) -> OutcomeInfo:
 
 
 def format_value(value: Any, fmt: str) -> str:
-    """A number as a report shows it: ``pct`` (a fraction as "62 %"), ``f1``/``f2``/``f3``
-    (fixed decimals), ``g3`` (three significant digits), ``int``, or ``level`` (a parameter
-    value as given)."""
+    """A number as a report shows it.
+
+    Parameters
+    ----------
+    value
+        The number (a string is returned as it is; None or NaN as "n/a").
+    fmt
+        ``pct`` (a fraction as "62 %"; ``pct1``, ``pct2``: with that many decimals), ``pp``
+        (a difference of fractions in percentage points, "-14 points"), ``f1``...``f6``
+        (fixed decimals), ``g3`` (three significant digits), ``int``, ``level`` (a parameter
+        value as given) or ``human`` (compact: "1.8k", "0.42", "12").
+    """
     if isinstance(value, str):
         return value
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
-    if fmt == "pct":
+    if fmt.startswith("pct"):
         percent = 100.0 * float(value)
         digits = 0 if percent == 0 or abs(percent) >= 9.95 else 1
+        if fmt != "pct":
+            digits = int(fmt[3:])
         return f"{percent:.{digits}f} %"
-    if fmt in ("f1", "f2", "f3"):
+    if fmt == "pp":
+        points = 100.0 * float(value)
+        digits = 0 if points == 0 or abs(points) >= 9.95 else 1
+        return f"{points:.{digits}f} points"
+    if re.fullmatch(r"f\d", fmt):
         return f"{float(value):.{fmt[1]}f}"
+    if fmt == "human":
+        return human_number(float(value))
     if fmt == "int":
         return str(int(value))
     if fmt == "level":
@@ -141,6 +189,52 @@ def format_value(value: Any, fmt: str) -> str:
     if abs(number) >= 1000:
         return f"{number:.0f}"
     return f"{number:.3g}"
+
+
+def human_number(value: float) -> str:
+    """A compact number for a figure's cell or tick: 1234 -> "1.2k", 1.8e6 -> "1.8M",
+    0.4213 -> "0.42", 12.0 -> "12"."""
+    if math.isnan(value):
+        return ""
+    size = abs(value)
+    for limit, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if size >= limit:
+            scaled = value / limit
+            return f"{scaled:.{0 if abs(scaled) >= 100 else 1}f}".rstrip("0").rstrip(".") + suffix
+    if size >= 100 or value == round(value):
+        return f"{value:.0f}"
+    if size >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2g}" if size < 0.01 else f"{value:.2f}"
+
+
+def distinct_formats(values: list[float], fmt: str) -> str:
+    """``fmt``, with more decimals when values that differ would otherwise print the same
+    (so that 0.031 and 0.029 are not both written 0.03); up to 4 extra decimals."""
+    finite = [v for v in values if v is not None and not math.isnan(v)]
+
+    def clash(f: str) -> bool:
+        texts: dict[str, float] = {}
+        for v in finite:
+            text = format_value(v, f)
+            if text in texts and texts[text] != v:
+                return True
+            texts[text] = v
+        return False
+
+    if not clash(fmt):
+        return fmt
+    if fmt.startswith("pct"):
+        base = 0 if fmt == "pct" else int(fmt[3:])
+        steps = [f"pct{d}" for d in range(max(1, base + 1), base + 5)]
+    elif re.fullmatch(r"f\d", fmt):
+        steps = [f"f{d}" for d in range(int(fmt[1]) + 1, min(9, int(fmt[1]) + 5))]
+    else:
+        steps = ["f3", "f4", "f5", "f6"]
+    for candidate in steps:
+        if not clash(candidate):
+            return candidate
+    return steps[-1]
 
 
 # --------------------------------------------------------------------------------------------
@@ -174,6 +268,8 @@ class Varied:
     low: float | None = None
     high: float | None = None
     description: str = ""
+    owner: str | None = None  # levers: "institution" or "campaign" (who chooses it)
+    weights: tuple[float, ...] = ()  # uncertainties: each level's stated probability
 
     @property
     def crossed(self) -> bool:
@@ -314,6 +410,23 @@ class Sweep:
         return keys
 
     @property
+    def objectives(self) -> dict[str, dict[str, str]]:
+        """What the experiment file declares each lever owner wants: ``{owner: {outcome:
+        "max" | "min"}}`` (owner ``any`` when the levers declare no owner); empty when the
+        file declares no objectives."""
+        return dict(self.experiment.get("objectives") or {})
+
+    @property
+    def world_weights(self) -> dict[str, dict[Any, float]]:
+        """The stated probability of each level of the weighted crossed uncertainties:
+        ``{key: {level: weight}}`` (empty when the file states no weights)."""
+        return {
+            p.key: dict(zip(p.levels, p.weights, strict=True))
+            for p in self.uncertainties
+            if p.crossed and p.weights
+        }
+
+    @property
     def worlds_sampled(self) -> bool:
         return "sample" in self.worlds
 
@@ -424,6 +537,8 @@ def _varied(entry: dict[str, Any]) -> Varied:
         low=low,
         high=high,
         description=entry.get("description", ""),
+        owner=entry.get("owner"),
+        weights=tuple(float(w) for w in entry.get("weights") or ()),
     )
 
 

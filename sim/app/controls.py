@@ -13,7 +13,7 @@ from typing import Any
 
 import solara
 
-from sim.app.lessons import Lesson, SliderRange, lesson_for
+from sim.app.lessons import LIVE_CONTROLS, Lesson, SliderRange, lesson_for
 from sim.app.limits import MAX_CITIZENS
 from sim.app.session import NETWORK_KINDS, POLICIES, SCENARIO_POLICY, ClassroomSession
 from sim.model.scenario import ScenarioError
@@ -92,14 +92,17 @@ def LiveControls(session: ClassroomSession, tick: int, refresh: Callable[[], Non
 
         return handler
 
-    solara.Select(
-        "Institution's response",
-        values=[SCENARIO_POLICY, *POLICIES],
-        value=session.policy_name,
-        on_value=act(session.set_policy),
-        dense=True,
-        classes=["me-policy"],
-    )
+    # The lesson's controls only; any other scenario shows them all.
+    visible = lesson.controls if lesson is not None else LIVE_CONTROLS
+    if "policy" in visible:
+        solara.Select(
+            "Institution's response",
+            values=[SCENARIO_POLICY, *POLICIES],
+            value=session.policy_name,
+            on_value=act(session.set_policy),
+            dense=True,
+            classes=["me-policy"],
+        )
     shown = session.live_values()
     values = {
         "cost": float(m.channel_costs[0]),
@@ -116,7 +119,7 @@ def LiveControls(session: ClassroomSession, tick: int, refresh: Callable[[], Non
         "spark_rate": session.set_spark_rate,
     }
     for key, label, default in _LIVE:
-        if key not in shown:
+        if key not in shown or key not in visible:
             continue
         sized = (lesson.sliders.get(key) if lesson is not None else None) or default
         LabelledSlider(
@@ -224,6 +227,8 @@ def LessonCard(
     with solara.Div(classes=["me-lesson"], style={"font-size": "0.88em"}):
         _Para("Show.", lesson.show, "me-lesson-show")
         _Para("Ask before Play.", lesson.ask, "me-lesson-ask", colour="#8a4b00")
+        if lesson.pace:
+            _Para("Pace:", lesson.pace, "me-lesson-pace", colour="#555")
         with solara.Row(style={"flex-wrap": "wrap"}, gap="4px"):
             for experiment in lesson.tries:
                 solara.Button(

@@ -21,6 +21,7 @@ from sim.model.scenario import ScenarioError
 __all__ = [
     "DEFAULT_SCENARIO",
     "LESSONS",
+    "LIVE_CONTROLS",
     "OVERRIDES_ENV",
     "SCENARIO_ENV",
     "AppError",
@@ -66,7 +67,9 @@ def classroom_dir() -> Path:
 
 
 def classroom_names() -> list[str]:
-    return sorted(p.stem for p in classroom_dir().glob("*.yaml"))
+    """The classroom scenarios: the lessons in teaching order, then any other file by name."""
+    names = {p.stem for p in classroom_dir().glob("*.yaml")}
+    return [name for name in LESSONS if name in names] + sorted(names - set(LESSONS))
 
 
 def classroom_path(name: str) -> Path | None:
@@ -123,6 +126,10 @@ def scenario_from_env() -> tuple[str, list[str]]:
 # The lessons: a human title, slider ranges sized to each, and the card the page shows.
 
 
+# Every live control a lesson may show: the response policy and the live sliders.
+LIVE_CONTROLS = ("policy", "cost", "threshold_mean", "grievance_weight", "fatigue", "spark_rate")
+
+
 @dataclass(frozen=True)
 class SliderRange:
     """A live slider's range and step; the value shown is the model's, read back."""
@@ -163,6 +170,15 @@ class Lesson:
     tries: tuple[Try, ...] = ()
     see: str = ""
     sliders: dict[str, SliderRange] = field(default_factory=dict)
+    # The live controls the card shows (keys of LIVE_CONTROLS); the others are hidden.
+    controls: tuple[str, ...] = LIVE_CONTROLS
+    # Play's delay between steps when the lesson opens, and why (shown on the card).
+    delay_ms: int = 150
+    pace: str = ""
+    # "Run N incidents" (avalanche mode): incidents run at once, without drawing.
+    fast_forward: int = 400
+    # The class board's x axis for this lesson: a key of ClassroomSession.result().
+    board_x: str = "cost"
 
 
 _COST = SliderRange(0.05, 0.001)
@@ -183,6 +199,10 @@ LESSONS: dict[str, Lesson] = {
             see="A riot of one: the mean threshold moved by 0.0001, the outcome from everyone "
             "to no one.",
             sliders={"cost": _COST},
+            controls=("threshold_mean",),
+            delay_ms=300,
+            pace="one step every 0.3 s: about half a minute for the whole riot.",
+            board_x="threshold_mean",
         ),
         Lesson(
             name="cheap_avalanches",
@@ -198,6 +218,10 @@ LESSONS: dict[str, Lesson] = {
             see="At cost 0.02 a few per cent of sparks go global; at 0 far more; at 0.04 about "
             "1 %: a tiny change of cost moves the system across the cascade threshold.",
             sliders={"cost": _COST},
+            controls=("cost", "threshold_mean", "policy"),
+            delay_ms=100,
+            pace="a step every 0.1 s to watch single sparks; Run 400 incidents fills the size "
+            "plot at once.",
         ),
         Lesson(
             name="cascade_window",
@@ -213,6 +237,11 @@ LESSONS: dict[str, Lesson] = {
             see="At 8 every spark dies at once (one friend is never 18 % of 8); at 1 the network "
             "is in pieces. Cascades happen only in between.",
             sliders={"cost": _COST},
+            controls=("threshold_mean",),
+            delay_ms=150,
+            pace="a step every 0.15 s; Run 400 incidents gives the share of global cascades at "
+            "once.",
+            board_x="mean_degree",
         ),
         Lesson(
             name="legitimacy_erosion",
@@ -227,6 +256,11 @@ LESSONS: dict[str, Lesson] = {
             see="Legitimacy slides and avalanches creep up until a spark becomes an uprising "
             "(the 62nd with this seed). With respond the same sparks stay small.",
             sliders={"cost": _COST},
+            controls=("policy", "cost", "grievance_weight"),
+            delay_ms=50,
+            pace="a step every 0.05 s: the uprising comes after a minute or two; Run 100 "
+            "incidents skips ahead.",
+            fast_forward=100,
         ),
         Lesson(
             name="crackdown_backfires",
@@ -241,6 +275,36 @@ LESSONS: dict[str, Lesson] = {
             see="Ten quiet steps, then legitimacy falls, grievance rises and by step 32 more than "
             "half are engaged. Without the crackdown it stays at about 11 %.",
             sliders={"cost": _COST},
+            controls=(
+                "policy",
+                "cost",
+                "threshold_mean",
+                "grievance_weight",
+                "fatigue",
+                "spark_rate",
+            ),
+            delay_ms=600,
+            pace="slow on purpose, a step every 0.6 s: the uprising comes after about 20 s, time "
+            "to ask the question twice.",
+        ),
+        Lesson(
+            name="voice_or_exit",
+            title="Voice or exit",
+            show="500 citizens with little trust in an institution that ignores them; five start "
+            "a campaign. Their grievances are the same in both runs; what differs is efficacy: "
+            "how much they expect their voice to be heard.",
+            ask="People are angry and distrust the institution. Will they protest, or give up?",
+            tries=(
+                Try("Low efficacy (0.1)", changes=("citizens.efficacy.value=0.1",)),
+                Try("High efficacy (0.9, the lesson)"),
+            ),
+            see="At efficacy 0.9 more than half are engaged by step 8 (voice); at 0.1 the "
+            "campaign never grows past its seeds (exit). Distrust alone does not mobilise.",
+            sliders={"cost": _COST},
+            controls=("policy", "cost", "grievance_weight"),
+            delay_ms=700,
+            pace="a step every 0.7 s: the turn comes after about 5 s, so ask first.",
+            board_x="mean_efficacy",
         ),
     )
 }

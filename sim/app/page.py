@@ -37,7 +37,9 @@ import numpy as np
 import solara
 import solara.lab
 
+from sim.app.board import BOARD
 from sim.app.charts import avalanche_chart, engaged_chart, institution_chart
+from sim.app.class_view import ClassResults, kernel_context, page_gone
 from sim.app.controls import LabelledSlider, LessonCard, LiveControls, WorldControls
 from sim.app.lessons import LESSONS, classroom_names, classroom_path, lesson_for, scenario_from_env
 from sim.app.network_view import CHANNEL_COLOURS, NOT_ENGAGED_COLOUR
@@ -54,6 +56,12 @@ PAGE_GONE_AFTER = 15.0
 RENDER_WAIT = 5.0
 # At delay 0, seconds the model advances (step after step) before each redraw.
 FAST_BUDGET = 0.05
+# Play's delay between steps for a scenario that is not a lesson (a lesson sets its own).
+DEFAULT_DELAY_MS = 150
+# Longest a "Run N incidents" click may run before it stops and redraws, in seconds.
+FAST_FORWARD_LIMIT = 30.0
+# The teacher's page of every tab's results.
+CLASS_ROUTE = "class"
 
 
 # ------------------------------------------------------------------------------------------------
@@ -148,6 +156,8 @@ def RunControls(
     playing: solara.Reactive[bool],
     interval: solara.Reactive[int],
     refresh: Callable[[], None],
+    fast_forward: Callable[[int], None],
+    incidents: int = 400,
 ) -> None:
     def do_step() -> None:
         session.timed_frame(refresh)
@@ -165,6 +175,13 @@ def RunControls(
         )
         solara.Button("Step", on_click=do_step, disabled=playing.value, classes=["me-step-btn"])
         solara.Button("Spark", color="warning", on_click=do_spark, classes=["me-spark"])
+        if session.scenario.mode is Mode.AVALANCHES:
+            solara.Button(
+                f"Run {incidents} incidents",
+                outlined=True,
+                on_click=lambda: fast_forward(incidents),
+                classes=["me-fast-forward"],
+            )
     LabelledSlider(
         "delay",
         "Delay between steps (ms)",
@@ -202,7 +219,7 @@ def RunControls(
 def ClassroomApp(
     source: str | Path | Mapping[str, Any] | None,
     overrides: Sequence[str] | None = None,
-    play_interval_ms: int = 150,
+    play_interval_ms: int | None = None,
     session: ClassroomSession | None = None,
 ) -> None:
     """The whole page for one scenario (or for a ready ``session``, as tests pass one).
@@ -213,9 +230,16 @@ def ClassroomApp(
     session = solara.use_memo(
         lambda: session if session is not None else ClassroomSession(source, overrides), []
     )
+    lesson = lesson_for(session.source)
     tick = solara.use_reactive(0)
     playing = solara.use_reactive(False)
+    if play_interval_ms is None:
+        play_interval_ms = lesson.delay_ms if lesson is not None else DEFAULT_DELAY_MS
     interval = solara.use_reactive(play_interval_ms)
+    context = kernel_context()
+    tab = solara.use_memo(
+        lambda: BOARD.tab_name(str(getattr(context, "id", None) or f"local-{id(session)}")), []
+    )
 
     def close_on_unmount() -> Callable[[], None]:
         def cleanup() -> None:
@@ -231,6 +255,16 @@ def ClassroomApp(
     # The last tick whose render has completed (effects run after a render pass).
     solara.use_effect(lambda: setattr(session, "rendered_tick", tick.value), [tick.value])
 
+    def post_result() -> None:
+        """This tab's result to the class board (the teacher's "Class results" page)."""
+        with session.lock:
+            result = session.result()
+        if result is not None:
+            key = lesson.name if lesson is not None else session.scenario.name
+            BOARD.post(tab, key, title, result)
+
+    solara.use_effect(post_result, [tick.value])
+
     def refresh_and_wait() -> None:
         """Bump the tick and wait until a render has shown it.
 
@@ -245,8 +279,6 @@ def ClassroomApp(
         while session.rendered_tick < target and playing.value and time.monotonic() < deadline:
             time.sleep(0.005)
 
-    context = _kernel_context()
-
     def play_loop() -> None:
         # Step, redraw, wait, repeat: a slow frame delays the next step instead of queueing
         # steps. The wait is at least as long as the frame took (and MIN_PAUSE), so the
@@ -255,7 +287,7 @@ def ClassroomApp(
         # delay 0 a frame advances the model for FAST_BUDGET seconds before one redraw.
         gone_since: float | None = None
         while playing.value and not session.closed:
-            if _page_gone(context):
+            if page_gone(context):
                 # A reconnecting page is briefly "disconnected": wait before giving up.
                 gone_since = gone_since or time.monotonic()
                 if time.monotonic() - gone_since > PAGE_GONE_AFTER:
@@ -273,14 +305,16 @@ def ClassroomApp(
     solara.lab.use_task(play_loop, dependencies=[playing.value], prefer_threaded=True)
 
     def rebuild(action: Callable[[], None]) -> None:
-        """Reset, Restore or a Try: stop playing, act, show the new world."""
+        """Reset, Restore, a Try or a fast-forward: stop playing, act, show the result."""
         playing.set(False)
         with session.lock:
             action()
         refresh()
 
+    def fast_forward(incidents: int) -> None:
+        rebuild(lambda: session.fast_forward(incidents, budget=FAST_FORWARD_LIMIT))
+
     spec = session.scenario
-    lesson = lesson_for(session.source)
     title = lesson.title if lesson is not None else (spec.description or spec.name)
     solara.Title(f"{title} · massengage classroom")
     solara.Style(CSS)
@@ -299,8 +333,21 @@ def ClassroomApp(
                     style={"color": "#777", "font-size": "0.8em"},
                     classes=["me-title"],
                 )
+                solara.Text(
+                    f"On the class board as {tab}",
+                    style={"color": "#777", "font-size": "0.8em", "margin-left": "8px"},
+                    classes=["me-board-name"],
+                )
                 with solara.Card("Run", margin=0):
-                    RunControls(session, tick.value, playing, interval, refresh)
+                    RunControls(
+                        session,
+                        tick.value,
+                        playing,
+                        interval,
+                        refresh,
+                        fast_forward,
+                        lesson.fast_forward if lesson is not None else 400,
+                    )
                 if lesson is not None:
                     with solara.Card(f"The lesson: {lesson.title}", margin=0):
                         LessonCard(lesson, session, rebuild)
@@ -311,28 +358,6 @@ def ClassroomApp(
                     WorldControls(session, tick.value, rebuild).key(f"world-{session.builds}")
             NetworkPanel(session, tick.value)
             Charts(session, tick.value)
-
-
-def _kernel_context() -> Any:
-    """The Solara server's context of this browser session (None when rendered in tests)."""
-    try:
-        from solara.server import kernel_context
-
-        return kernel_context.get_current_context()
-    except Exception:  # not running under a Solara server
-        return None
-
-
-def _page_gone(context: Any) -> bool:
-    """True once the session is closed or none of its pages is still connected."""
-    if context is None:
-        return False
-    from solara.server.kernel_context import PageStatus
-
-    if context.closed_event.is_set():
-        return True
-    statuses = list(context.page_status.values())
-    return bool(statuses) and PageStatus.CONNECTED not in statuses
 
 
 def _tab_title(name: str) -> str:
@@ -347,6 +372,7 @@ def LessonTabs(current: str, opening: str) -> None:
     tabs = [(name, _tab_title(name)) for name in classroom_names()]
     if not opening:
         tabs.insert(0, ("", "Your scenario"))
+    tabs.append((CLASS_ROUTE, "Class results"))
     with solara.Row(classes=["me-tabs"], gap="2px", style={"flex-wrap": "wrap"}):
         for name, title in tabs:
             active = name == current or (not current and name == opening)
@@ -385,6 +411,9 @@ def Page() -> None:
     if not name:
         ClassroomApp(source, overrides).key(f"/|{source}|{overrides}")
         return
+    if name == CLASS_ROUTE:
+        ClassResults().key(f"/{CLASS_ROUTE}")
+        return
     path = classroom_path(name)
     if path is None:
         solara.Error(f"/{name}: no such classroom scenario; choose one of the tabs above")
@@ -399,6 +428,7 @@ def _routes() -> list[solara.Route]:
             solara.Route(path=name, component=Page, label=_tab_title(name))
             for name in classroom_names()
         ),
+        solara.Route(path=CLASS_ROUTE, component=Page, label="Class results"),
     ]
 
 

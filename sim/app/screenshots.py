@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sim.app.lessons import LESSONS, AppError, classroom_names
+from sim.app.lessons import LESSONS, LIVE_CONTROLS, AppError, classroom_names
 
 __all__ = [
     "CHROMIUM",
@@ -56,6 +56,7 @@ PLAY_STEPS = {
     "cascade_window": 20,
     "legitimacy_erosion": 60,
     "crackdown_backfires": 40,
+    "voice_or_exit": 12,
 }
 # What must lie inside the window: the network and every plot.
 PICTURES = (".me-network", ".me-chart")
@@ -160,7 +161,8 @@ def lesson_screenshots(
     """Click each lesson's tab, play it, save ``classroom_<name>.png``; return what was seen.
 
     For each lesson: the page title, the heading, the scenario line, and the bounding boxes of
-    the network picture and of every plot (to check they lie inside the window).
+    the network picture and of every plot (to check they lie inside the window), and which
+    live controls the page shows.
     """
     folder.mkdir(parents=True, exist_ok=True)
     return {name: _lesson(page, folder, name, play) for name in names or classroom_names()}
@@ -187,12 +189,19 @@ def _lesson(page: Any, folder: Path, name: str, play: bool) -> dict[str, Any]:
         for selector in PICTURES
         for i in range(page.locator(selector).count())
     ]
+    controls = [
+        key
+        for key in LIVE_CONTROLS
+        if page.locator(".me-policy" if key == "policy" else f".me-slider-{key}").count()
+    ]
     return {
         "title": page.title(),
         "heading": page.locator(".me-heading").inner_text(),
         "scenario": page.locator(".me-title").inner_text(),
         "engaged": page.locator(".me-engaged").inner_text(),
         "boxes": boxes,
+        "controls": controls,
+        "avalanches": bool(page.locator(".me-chart-avalanches").count()),
     }
 
 

@@ -21,9 +21,10 @@ import numpy as np
 from sim.app.lessons import Try
 from sim.app.limits import check_page_changes, check_page_scenario
 from sim.app.network_view import NetworkView
+from sim.app.policies import POLICIES, SCENARIO_POLICY
 from sim.model.engagement import EngagementModel
 from sim.model.scenario import Scenario, ScenarioError, load_scenario
-from sim.model.schema import Broadcast, Concede, Ignore, Mode, Respond, Suppress
+from sim.model.schema import Mode
 
 __all__ = [
     "MAX_COMPLETE",
@@ -50,52 +51,6 @@ NETWORK_KINDS = ("erdos_renyi", "watts_strogatz", "barabasi_albert", "stochastic
 
 
 # ------------------------------------------------------------------------------------------------
-# Response policies a teacher can switch to while the model runs.
-
-
-def _first(policy: Sequence[Any], kind: type) -> Any:
-    return next((action for action in policy if isinstance(action, kind)), None)
-
-
-def _policy_none(policy: Sequence[Any]) -> list[Any]:
-    return []
-
-
-def _policy_ignore(policy: Sequence[Any]) -> list[Any]:
-    return [_first(policy, Ignore) or Ignore(action="ignore", unheard=0.05)]
-
-
-def _policy_broadcast(policy: Sequence[Any]) -> list[Any]:
-    return [_first(policy, Broadcast) or Broadcast(action="broadcast")]
-
-
-def _policy_respond(policy: Sequence[Any]) -> list[Any]:
-    return [_first(policy, Respond) or Respond(action="respond")]
-
-
-def _policy_respond_concede(policy: Sequence[Any]) -> list[Any]:
-    return [*_policy_respond(policy), _first(policy, Concede) or Concede(action="concede")]
-
-
-def _policy_suppress(policy: Sequence[Any]) -> list[Any]:
-    return [_first(policy, Suppress) or Suppress(action="suppress")]
-
-
-# name -> function of the scenario's own policy giving the new policy; an action the scenario
-# already has keeps its parameters, others take the schema's defaults (sim.model.schema), except
-# ignore, whose default unheard loss (2 %) is raised to 5 % so a class sees it within minutes.
-POLICIES: dict[str, Callable[[Sequence[Any]], list[Any]]] = {
-    "none": _policy_none,
-    "ignore": _policy_ignore,
-    "broadcast": _policy_broadcast,
-    "respond": _policy_respond,
-    "respond + concede": _policy_respond_concede,
-    "suppress": _policy_suppress,
-}
-SCENARIO_POLICY = "as in the scenario"
-
-
-# ------------------------------------------------------------------------------------------------
 # The session: one model, its controls, its incidents. No UI here, so tests drive it directly.
 
 
@@ -104,19 +59,21 @@ class Incident:
     """One avalanche: a spark and everything it sets off until nobody joins any more.
 
     ``size`` counts the distinct citizens engaged during it, the spark included, as
-    :func:`sim.model.runner.run_avalanches` does.
+    :func:`sim.model.runner.run_avalanches` does. ``involved`` marks them while it runs (None
+    once it has ended, or when it ran in compiled code).
     """
 
     index: int
     spark: int
     start_step: int
-    involved: np.ndarray = field(repr=False)
+    involved: np.ndarray | None = field(repr=False)
     steps: int = 0
     ended: bool = False
+    size: int = 0
 
-    @property
-    def size(self) -> int:
-        return int(np.count_nonzero(self.involved))
+    def __post_init__(self) -> None:
+        if self.involved is not None:
+            self.size = int(np.count_nonzero(self.involved))
 
 
 class ClassroomSession:
@@ -162,7 +119,7 @@ class ClassroomSession:
     # --- building ---------------------------------------------------------------------------
 
     def _build(self, scenario: Scenario, seed: int | None) -> None:
-        model = EngagementModel(scenario, seed=seed)
+        model = EngagementModel(scenario, seed=seed, prepare=False)  # the session seeds itself
         self.builds = getattr(self, "builds", 0) + 1  # worlds built so far (the page keys on it)
         self.scenario = scenario
         self.model = model
@@ -178,6 +135,9 @@ class ClassroomSession:
         self.note = ""  # what the last Spark did; a new world starts without one
         self.pace = []
         self.current: Incident | None = None
+        self.incident_marks: np.ndarray | None = None  # for relax_incident (fast-forward)
+        self.fast_record: tuple[int, int, float] | None = None  # incidents, steps, seconds
+        self.settings_changed()
         self.legitimacy_start = model.legitimacy
         # The same start as sim.model.runner: seed the campaign (episode), observe, collect row 0.
         if scenario.mode is Mode.EPISODE:
@@ -319,6 +279,7 @@ class ClassroomSession:
         m.fatigue = own["fatigue"]
         m.spark_rate = own["spark_rate"]
         m.institution.policy = list(self.scenario.institution.policy)
+        self.settings_changed()
 
     def live_changes(self) -> list[str]:
         """What the teacher has moved away from the scenario, which a reset keeps."""
@@ -340,6 +301,7 @@ class ClassroomSession:
         """Cost of the cheapest channel, now (``model.channel_costs[0]``)."""
         with self.lock:
             self.live["cost"] = float(cost)
+            self.settings_changed()
             self.model.channel_costs[0] = float(cost)
 
     @property
@@ -369,16 +331,19 @@ class ClassroomSession:
             shift = (low + high) / 2
         with self.lock:
             self.live["threshold_shift"] = shift
+            self.settings_changed()
             self.model.threshold = np.clip(base + shift, 0.0, 1.0)
 
     def set_grievance_weight(self, weight: float) -> None:
         with self.lock:
             self.live["grievance_weight"] = float(weight)
+            self.settings_changed()
             self.model.grievance_weight = float(weight)
 
     def set_fatigue(self, fatigue: float) -> None:
         with self.lock:
             self.live["fatigue"] = float(fatigue)
+            self.settings_changed()
             self.model.fatigue = float(fatigue)
 
     def set_spark_rate(self, rate: float) -> None:
@@ -387,6 +352,7 @@ class ClassroomSession:
             raise ScenarioError("sparks.rate: must be 0 in avalanches mode; use the Spark button")
         with self.lock:
             self.live["spark_rate"] = float(rate)
+            self.settings_changed()
             self.model.spark_rate = float(rate)
 
     def set_policy(self, name: str) -> None:
@@ -397,6 +363,7 @@ class ClassroomSession:
             )
         with self.lock:
             self.policy_name = name
+            self.settings_changed()
             own = self.scenario.institution.policy
             self.model.institution.policy = (
                 list(own) if name == SCENARIO_POLICY else (POLICIES[name](own))
@@ -437,6 +404,7 @@ class ClassroomSession:
                 )
                 self.incidents.append(self.current)
             self.current.involved[citizen] = True
+            self.current.size = int(np.count_nonzero(self.current.involved))
             self.note = (
                 f"Spark at step {m.steps}: citizen {citizen} "
                 + ("joined" if joining else "started")
@@ -461,10 +429,64 @@ class ClassroomSession:
             incident = self.current
             if incident is not None:
                 incident.involved |= m.channel > 0
+                incident.size = int(np.count_nonzero(incident.involved))
                 incident.steps += 1
                 if m.joined_last_step == 0 or incident.steps >= self.scenario.dynamics.max_steps:
-                    incident.ended = True
-                    self.current = None
+                    self._end_incident()
+
+    def _end_incident(self) -> None:
+        """The running incident is over: the model's end-of-incident rules, as the runner's."""
+        incident = self.current
+        assert incident is not None
+        incident.ended = True
+        incident.involved = None
+        self.current = None
+        self.model.end_incident(incident.size)
+
+    def fast_forward(self, incidents: int, budget: float | None = None) -> int:
+        """Run ``incidents`` whole incidents without drawing (avalanche mode); return how many.
+
+        Each incident is a spark relaxed to its end in compiled code
+        (:meth:`sim.EngagementModel.relax_incident`, the frontier engine), with the same
+        sparks, steps and DataCollector rows as pressing Step would give; where the model
+        cannot (another engine), it steps one by one. A running incident is finished first.
+        Stops early after ``budget`` seconds, or when nobody is left who could engage.
+        """
+        if self.scenario.mode is not Mode.AVALANCHES:
+            raise ScenarioError("fast-forward runs incidents: avalanches mode only")
+        start = time.perf_counter()
+        done = 0
+        with self.lock:
+            m = self.model
+            if self.incident_marks is None or self.incident_marks.size != m.n:
+                self.incident_marks = np.full(m.n, -1, dtype=np.int64)
+            while self.current is not None:
+                self.advance()
+            first_step = m.steps
+            while done < incidents:
+                if budget is not None and done and time.perf_counter() - start > budget:
+                    break
+                if self.spark() is None:
+                    break
+                incident = self.current
+                assert incident is not None
+                relaxed = m.relax_incident(incident.index, self.incident_marks)
+                if relaxed is None:
+                    while self.current is not None:
+                        self.advance()
+                else:
+                    incident.steps, incident.size = relaxed.steps, relaxed.size
+                    self._end_incident()
+                done += 1
+            seconds = time.perf_counter() - start
+            steps = m.steps - first_step
+            self.fast_record = (done, steps, seconds)
+            rate = f", {steps / seconds:,.0f} steps/s" if seconds > 0 else ""
+            self.note = (
+                f"Ran {plural(done, 'incident')} ({plural(steps, 'step')}) in {seconds:.2f} s"
+                f"{rate}, without drawing"
+            )
+        return done
 
     def timed_frame(self, redraw: Callable[[], Any], budget: float = 0.0) -> float:
         """Advance once (or for up to ``budget`` seconds) and run ``redraw``; return the time.
@@ -496,6 +518,54 @@ class ClassroomSession:
         if len(recent) < 2 or recent[-1][0] <= recent[0][0] or recent[-1][1] < recent[0][1]:
             return None
         return (recent[-1][1] - recent[0][1]) / (recent[-1][0] - recent[0][0])
+
+    # --- results -----------------------------------------------------------------------------
+
+    def settings_changed(self) -> None:
+        """A new run of results starts: the next incident (or step) is under new settings."""
+        self.since_incident = len(self.incidents)
+        self.since_step = self.model.steps
+
+    def result(self) -> dict[str, Any] | None:
+        """This world's result under its current settings (None before anything happened).
+
+        The settings (cost, mean threshold, mean degree, policy) and, in avalanche mode, the
+        incidents that ended since the settings last changed: how many, the share that went
+        global, the mean and largest size; in episode mode the engaged share now and at its
+        peak since then. What the class board (:mod:`sim.app.board`) shows.
+        """
+        m = self.model
+        values: dict[str, Any] = {
+            "cost": round(float(m.channel_costs[0]), 4),
+            "threshold_mean": round(self.threshold_mean, 4),
+            "mean_degree": self.mean_degree,
+            "policy": ", ".join(a.action for a in m.institution.policy) or "none",
+            "citizens": m.n,
+            "legitimacy": round(m.legitimacy, 4),
+        }
+        if "mean_efficacy" in m.datacollector.model_vars:  # efficacy in use
+            values["mean_efficacy"] = round(float(m.mean_efficacy), 4)
+        if self.scenario.mode is Mode.AVALANCHES:
+            sizes = self.sizes[self.since_incident :]
+            if sizes.size == 0:
+                return None
+            global_size = self.scenario.outcomes.global_share * m.n
+            values |= {
+                "incidents": int(sizes.size),
+                "share_global": round(float(np.mean(sizes >= global_size)), 4),
+                "mean_size": round(float(np.mean(sizes)), 2),
+                "largest": int(sizes.max()),
+            }
+        else:
+            if m.steps <= self.since_step:
+                return None
+            engaged = self.model.datacollector.model_vars["engaged"][self.since_step :]
+            values |= {
+                "steps": m.steps - self.since_step,
+                "engaged_share": round(float(m.engaged_share), 4),
+                "peak_engaged": round(float(max(engaged)), 4),
+            }
+        return values
 
     # --- what the page shows ---------------------------------------------------------------
 

@@ -12,7 +12,13 @@ from typing import Any
 
 import pandas as pd
 
-from sim.commandline import EXIT_FAILED, EXIT_OK, UsageError, add_overrides_argument
+from sim.commandline import (
+    EXIT_FAILED,
+    EXIT_OK,
+    UsageError,
+    add_allow_large_argument,
+    add_overrides_argument,
+)
 from sim.experiments.executors import open_executor
 from sim.experiments.experiment import Experiment, load_experiment
 from sim.experiments.storage import done_mask, read_manifest
@@ -56,6 +62,7 @@ def add_command(commands: argparse._SubParsersAction) -> None:
     sweep.add_argument(
         "--batch-size", type=int, metavar="K", help="runs per task (default: about 2 s of work)"
     )
+    add_allow_large_argument(sweep)
     sweep.add_argument("--quiet", action="store_true", help="print nothing but errors")
     sweep.set_defaults(handler=cmd_sweep)
 
@@ -66,7 +73,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             raise UsageError(f"{flag}: must be >= 1, got {value}")
     if args.batch_size is not None and args.batch_size < 1:
         raise UsageError(f"--batch-size: must be >= 1, got {args.batch_size}")
-    experiment = load_experiment(args.experiment, args.overrides)
+    experiment = load_experiment(args.experiment, args.overrides, allow_large=args.allow_large)
     out = args.out if args.out is not None else Path("results") / experiment.name
     if args.dry_run:
         print(dry_run(experiment, out))

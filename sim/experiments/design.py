@@ -35,6 +35,8 @@ class Parameter:
     integer: bool = False
     dtype: str = "float64"
     description: str = ""
+    # Uncertainties: each level's probability (normalised), when the file states beliefs.
+    weights: tuple[float, ...] = ()
 
     @property
     def crossed(self) -> bool:
@@ -54,6 +56,8 @@ class Parameter:
             out["options"] = dict(zip(self.labels, self.settings, strict=True))
         else:
             out["values"] = list(self.labels)
+        if self.weights:
+            out["weights"] = list(self.weights)
         out["dtype"] = self.dtype
         if self.description:
             out["description"] = self.description

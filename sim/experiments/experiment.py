@@ -11,6 +11,10 @@ response policy). Each parameter is a scenario key path with
   lists (a policy, a list of channels); results name the option;
 - ``range: [low, high]``: sampled by the design (``lhs``, ``sobol`` or ``morris``).
 
+An uncertainty's values or options may carry ``weights`` (one per level, >= 0, normalised):
+the planner's beliefs, which the report's expected-value ranking weights worlds by. A
+non-uniform prior on a range is not supported.
+
 ``design.kind`` is ``grid`` (values and options only), ``lhs`` (Latin hypercube, McKay, Beckman
 and Conover 1979, via :class:`scipy.stats.qmc.LatinHypercube`), ``sobol`` (Saltelli's extension of
 the Sobol' sequence, :func:`SALib.sample.sobol.sample`) or ``morris`` (Morris 1991 trajectories,
@@ -44,11 +48,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 from pydantic import ValidationError
 
 from sim.experiments.design import Parameter, RunSpec, run_seed, sample_design
 from sim.experiments.spec import Design, DesignSpec, ExperimentSpec, ParameterSpec, Role
+from sim.model.budget import check_world
+from sim.model.graph_files import GraphFileError, read_graph
 from sim.model.scenario import (
     Scenario,
     ScenarioError,
@@ -57,13 +62,16 @@ from sim.model.scenario import (
     load_scenario,
     parse_override,
     read_yaml_mapping,
+    shown,
 )
 from sim.model.schema import Action, GraphFile
 
 __all__ = [
     "Experiment",
     "ExperimentError",
+    "base_scenario",
     "builtin_policies",
+    "inner_message",
     "load_experiment",
     "salib_problem",
 ]
@@ -95,6 +103,10 @@ class Experiment:
     timeseries_every: int | None
     samples: np.ndarray = field(repr=False)  # (n_samples, n_ranges) sampled values
     channel_order: tuple[str, ...] = ()  # every channel name a run may have, base first
+    # Who chooses each lever (institution or campaign), and each owner's objectives
+    # ({owner: {outcome: "max" | "min"}}; owner "any" when the levers have no owner).
+    owners: dict[str, str] = field(default_factory=dict)
+    objectives: dict[str, dict[str, str]] = field(default_factory=dict)
 
     # --- sizes ---------------------------------------------------------------------------
 
@@ -204,11 +216,18 @@ class Experiment:
             design["levels"] = self.design.levels
         if self.ranged:
             design["problem"] = salib_problem(self)
+        parameters = []
+        for p in self.parameters:
+            entry = p.describe()
+            if p.key in self.owners:
+                entry["owner"] = self.owners[p.key]
+            parameters.append(entry)
         return {
             "name": self.name,
             "description": self.description,
             "design": design,
-            "parameters": [p.describe() for p in self.parameters],
+            "parameters": parameters,
+            "objectives": self.objectives,
             "samples": self.n_samples,
             "combinations": self.n_combinations,
             "points": self.n_points,
@@ -246,9 +265,16 @@ def builtin_policies() -> dict[str, list[dict[str, Any]]]:
     return policies
 
 
+# A design with more runs than this is refused unless asked for (``--allow-large``): a million
+# runs of the smallest world take hours, and the run count sizes the driver's bookkeeping.
+MAX_RUNS = 1_000_000
+
+
 def load_experiment(
     source: str | Path,
     overrides: Sequence[str] | Mapping[str, Any] | None = None,
+    *,
+    allow_large: bool = False,
 ) -> Experiment:
     """Read and validate an experiment file.
 
@@ -259,13 +285,17 @@ def load_experiment(
     overrides
         Extra ``key.path=value`` settings for the base scenario (after the file's own
         ``overrides``), as given to ``massengage sweep --set``.
+    allow_large
+        Accept a design of more than :data:`MAX_RUNS` runs, and worlds larger than the memory
+        budget of :func:`sim.model.budget.check_world` (``--allow-large``).
 
     Raises
     ------
     ExperimentError
         One line ``<file>: <key.path>: <what was expected>``. Every varied key path and every
         value, option and range bound is applied to the base scenario here, so an unknown key
-        path or a value the scenario schema rejects is reported before anything runs.
+        path or a value the scenario schema rejects is reported before anything runs; so is a
+        design or a world over the size budget, before its samples are drawn.
     """
     path = Path(source)
     label = str(source)
@@ -275,7 +305,12 @@ def load_experiment(
     except ValidationError as exc:
         raise ExperimentError(format_error(exc, raw, label)) from None
     _check_design(spec, label)
-    base, base_raw = _base_scenario(spec, path, label, overrides)
+    base, base_raw = base_scenario(spec, path, label, overrides)
+    if not allow_large:
+        try:
+            check_world(base, f"{label}: scenario")
+        except ScenarioError as exc:
+            raise ExperimentError(str(exc)) from None
     policies = builtin_policies() | spec.policies
     channels = list(base.channel_names)
     parameters: list[Parameter] = []
@@ -291,10 +326,13 @@ def load_experiment(
                     base_raw,
                     policies,
                     channels,
+                    allow_large,
                 )
             )
     ranged = [p for p in parameters if not p.crossed]
     design = spec.design
+    if not allow_large:
+        _check_run_count(spec, parameters, label)
     samples = sample_design(design, ranged, spec.seed)
     experiment = Experiment(
         name=spec.name or _stem_name(path),
@@ -311,13 +349,47 @@ def load_experiment(
         timeseries_every=None if spec.timeseries_every is False else int(spec.timeseries_every),
         samples=samples,
         channel_order=tuple(channels),
+        owners={k: str(p.owner) for k, p in spec.levers.items() if p.owner is not None},
+        objectives=_objectives(spec),
     )
     # The first run must at least build: a combination check on one run, cheap and early.
     try:
         experiment.scenario(experiment.run(0))
     except ScenarioError as exc:
-        raise ExperimentError(f"{label}: run 0: {_inner(exc)}") from None
+        raise ExperimentError(f"{label}: run 0: {inner_message(exc)}") from None
     return experiment
+
+
+def _objectives(spec: ExperimentSpec) -> dict[str, dict[str, str]]:
+    """The objectives per lever owner: a flat ``{outcome: max|min}`` belongs to the one owner
+    of the levers (``any`` when they declare none); the schema has checked the rest."""
+    if not spec.objectives:
+        return {}
+    if all(isinstance(v, dict) for v in spec.objectives.values()):
+        return {str(o): {str(k): str(v) for k, v in g.items()} for o, g in spec.objectives.items()}
+    owners = {str(p.owner) for p in spec.levers.values() if p.owner is not None}
+    owner = owners.pop() if owners else "any"
+    return {owner: {str(k): str(v) for k, v in spec.objectives.items()}}
+
+
+def _check_run_count(spec: ExperimentSpec, parameters: list[Parameter], label: str) -> None:
+    """Refuse a design of more than :data:`MAX_RUNS` runs, counted before anything is sampled."""
+    ranged = sum(1 for p in parameters if not p.crossed)
+    n = int(spec.design.n or 1)
+    samples = {
+        Design.GRID: 1,
+        Design.LHS: n,
+        Design.SOBOL: n * (2 * ranged + 2 if spec.design.second_order else ranged + 2),
+        Design.MORRIS: n * (ranged + 1),
+    }[spec.design.kind]
+    combinations = math.prod(len(p.labels) for p in parameters if p.crossed)
+    runs = combinations * samples * spec.replicates
+    if runs > MAX_RUNS:
+        raise ExperimentError(
+            f"{label}: design: {runs:,} runs ({combinations:,} combination(s) x {samples:,} "
+            f"sample(s) x {spec.replicates:,} replicate(s)), more than the {MAX_RUNS:,} a sweep "
+            "may have; make it smaller, or use --allow-large to run it anyway"
+        )
 
 
 def _check_design(spec: ExperimentSpec, label: str) -> None:
@@ -343,48 +415,52 @@ def _check_design(spec: ExperimentSpec, label: str) -> None:
 
 
 def _stem_name(path: Path) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", path.stem) or "experiment"
+    """The file's stem as a plain file name (never ``.`` or ``..``: results go under it)."""
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", path.stem).lstrip(".") or "experiment"
 
 
 _MAPPING_LABEL = re.compile(r"^<scenario>(?: \(with --set [^)]*\))?: ")
 
 
-def _inner(exc: ScenarioError) -> str:
+def inner_message(exc: ScenarioError) -> str:
     """A scenario error without the ``<scenario>`` label of a mapping (the caller names it)."""
     message = str(exc)
     match = _MAPPING_LABEL.match(message)
     return message[match.end() :] if match else message
 
 
-def _base_scenario(
-    spec: ExperimentSpec,
+def base_scenario(
+    spec: Any,
     path: Path,
     label: str,
     cli_overrides: Sequence[str] | Mapping[str, Any] | None,
+    error: type[ScenarioError] = ExperimentError,
 ) -> tuple[Scenario, dict[str, Any]]:
     """Validate the base scenario with the file's and the command line's overrides.
 
-    Returns the scenario and its raw mapping (the file's keys plus the overrides), which runs
-    load with their own overrides exactly as ``massengage run --set`` would.
+    ``spec`` is a file's parsed form with a ``scenario`` (a path relative to the file, or a
+    mapping) and ``overrides`` (experiment and calibration files alike); problems are raised as
+    ``error``. Returns the scenario and its raw mapping (the file's keys plus the overrides),
+    which runs load with their own overrides exactly as ``massengage run --set`` would.
     """
     if isinstance(spec.scenario, str):
         scenario_path = Path(spec.scenario)
         if not scenario_path.is_absolute():
             scenario_path = path.parent / scenario_path
         if not scenario_path.is_file():
-            raise ExperimentError(f"{label}: scenario: no such scenario file: {scenario_path}")
+            raise error(f"{label}: scenario: no such scenario file: {scenario_path}")
         try:
             plain = load_scenario(scenario_path)
         except ScenarioError as exc:
-            raise ExperimentError(f"{label}: scenario: {exc}") from None
-        raw = yaml.safe_load(scenario_path.read_text(encoding="utf-8"))
+            raise error(f"{label}: scenario: {exc}") from None
+        _, raw = read_yaml_mapping(scenario_path, str(scenario_path), error=error)
         origin = scenario_path.resolve()
     else:
         raw = copy.deepcopy(spec.scenario)
         try:
             plain = load_scenario(raw)
         except ScenarioError as exc:
-            raise ExperimentError(f"{label}: scenario.{_inner(exc)}") from None
+            raise error(f"{label}: scenario.{inner_message(exc)}") from None
         origin = path.resolve()
     # One override at a time, so that an error names the override that caused it.
     settings = [(f"{label}: overrides.{k}", k, v) for k, v in spec.overrides.items()]
@@ -394,13 +470,19 @@ def _base_scenario(
             candidate = apply_overrides(raw, plain, [(key, value)], "<scenario>")
             plain = load_scenario(candidate)
         except ScenarioError as exc:
-            raise ExperimentError(f"{where}: {_inner(exc)}") from None
+            raise error(f"{where}: {inner_message(exc)}") from None
         raw = candidate
     # Graph files are found relative to the scenario file; runs load from a mapping.
     if isinstance(plain.network, GraphFile) and not Path(plain.network.path).is_absolute():
         raw = copy.deepcopy(raw)
         raw["network"]["path"] = str(origin.parent / plain.network.path)
         plain = load_scenario(raw)
+    if isinstance(plain.network, GraphFile):
+        # Read once here, so that a bad graph file is one error, not a failure in every run.
+        try:
+            read_graph(plain.network.path, plain.network.format)
+        except GraphFileError as exc:
+            raise error(f"{label}: scenario.network.path: {exc}") from None
     return plain, raw
 
 
@@ -421,6 +503,7 @@ def _resolve_parameter(
     base_raw: dict[str, Any],
     policies: dict[str, list[dict[str, Any]]],
     channels: list[str],
+    allow_large: bool = False,
 ) -> Parameter:
     """Check every value of a parameter against the base scenario and type its column.
 
@@ -431,15 +514,17 @@ def _resolve_parameter(
     def check(value: Any, at: str) -> None:
         try:
             scenario = load_scenario(base_raw, {key: value})
+            if not allow_large:
+                check_world(scenario, "<scenario>")
         except ScenarioError as exc:
-            raise ExperimentError(f"{where}{at}: {_inner(exc)}") from None
+            raise ExperimentError(f"{where}{at}: {inner_message(exc)}") from None
         channels.extend(c for c in scenario.channel_names if c not in channels)
 
     def policy(value: Any, at: str) -> Any:
         if is_policy and isinstance(value, str):
             if value not in policies:
                 raise ExperimentError(
-                    f"{where}{at}: unknown policy {value!r}; expected one of: "
+                    f"{where}{at}: unknown policy {shown(value)}; expected one of: "
                     f"{', '.join(policies)}, or a list of actions"
                 )
             return copy.deepcopy(policies[value])
@@ -450,13 +535,13 @@ def _resolve_parameter(
         if isinstance(current, bool) or not isinstance(current, int | float | type(None)):
             raise ExperimentError(
                 f"{where}.range: a range needs a numeric key, but {key} holds "
-                f"{type(current).__name__} {current!r}"
+                f"{type(current).__name__} {shown(current)}"
             )
         integer = isinstance(current, int)
         low, high = spec.range
         if integer and math.floor(high) < math.ceil(low):
             raise ExperimentError(
-                f"{where}.range: {key} is an integer, and no integer lies in {spec.range}"
+                f"{where}.range: {key} is an integer, and no integer lies in {shown(spec.range)}"
             )
         if integer:
             check(math.ceil(low), ".range[0]")
@@ -487,6 +572,7 @@ def _resolve_parameter(
             settings=settings,
             dtype="str",
             description=spec.description,
+            weights=_normalised(spec.weights),
         )
     values = list(spec.values or [])
     for i, value in enumerate(values):
@@ -502,7 +588,7 @@ def _resolve_parameter(
             )
     dtype, labels = _typed_values(values, current, where)
     if len(set(map(repr, labels))) != len(labels):
-        raise ExperimentError(f"{where}.values: values must be distinct, got {values}")
+        raise ExperimentError(f"{where}.values: values must be distinct, got {shown(values)}")
     settings = tuple(policy(v, f".values[{i}]") for i, v in enumerate(labels))
     for i, value in enumerate(settings):
         check(value, f".values[{i}]")
@@ -514,7 +600,16 @@ def _resolve_parameter(
         settings=settings,
         dtype=dtype,
         description=spec.description,
+        weights=_normalised(spec.weights),
     )
+
+
+def _normalised(weights: list[float] | None) -> tuple[float, ...]:
+    """Weights (checked by the schema: >= 0, some > 0) scaled to sum to one."""
+    if not weights:
+        return ()
+    total = float(sum(weights))
+    return tuple(float(w) / total for w in weights)
 
 
 def _typed_values(values: list[Any], current: Any, where: str) -> tuple[str, list[Any]]:

@@ -6,13 +6,15 @@ mode) and ``manifest.json`` (the resolved scenario, seed, engine, package versio
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
 import platform
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -22,7 +24,22 @@ import pandas as pd
 
 from sim.model.runner import RunResult
 
-__all__ = ["atomic_write", "load_run", "package_versions", "write_run"]
+__all__ = [
+    "FolderBusyError",
+    "atomic_write",
+    "check_writable",
+    "folder_lock",
+    "load_run",
+    "package_versions",
+    "write_run",
+]
+
+LOCK = ".lock"
+
+
+class FolderBusyError(RuntimeError):
+    """Another command (a sweep) is writing into the folder."""
+
 
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
@@ -59,6 +76,59 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
         raise
 
 
+@contextlib.contextmanager
+def folder_lock(out: Path, *, create: bool = True) -> Iterator[None]:
+    """Hold ``out``'s lock (``out/.lock``) while writing; one writer at a time per folder.
+
+    The lock is an ``flock`` and dies with its process, even on SIGKILL. With ``create=False``
+    a folder without a lock file (never written by a sweep) is not locked and no file is made.
+
+    Raises
+    ------
+    FolderBusyError
+        When another process holds the lock.
+    """
+    path = out / LOCK
+    if not create and not path.exists():
+        yield
+        return
+    if create:
+        out.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise FolderBusyError(
+                f"{out}: a sweep is writing here (it holds {path}); wait for it to finish, "
+                "or write elsewhere with --out"
+            ) from None
+        yield
+
+
+def check_writable(out: Path) -> bool:
+    """Make sure files can be written in ``out`` (created if missing) before any work is done.
+
+    Creates and removes a probe file; returns whether ``out`` was created here (so that the
+    caller can remove it again if the work fails). Raises :class:`OSError` (read-only file
+    system, permission denied, disk full, not a folder) as the file system reports it.
+    """
+    created = not out.exists()
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".write-probe.", dir=out)
+        try:
+            os.write(fd, b"0")
+        finally:
+            os.close(fd)
+            os.unlink(probe)
+    except OSError:
+        if created:
+            with contextlib.suppress(OSError):
+                out.rmdir()
+        raise
+    return created
+
+
 def _write_json(data: Any) -> Callable[[Path], None]:
     def write(tmp: Path) -> None:
         tmp.write_text(json.dumps(data, indent=2, sort_keys=False) + "\n", encoding="utf-8")
@@ -83,7 +153,9 @@ def write_run(
 ) -> list[Path]:
     """Write a run's files into ``out_dir``; returns the paths written.
 
-    The manifest is written last, so a folder with a manifest is a complete run.
+    The manifest is written last, so a folder with a manifest is a complete run. If a write
+    fails (a full disk), the files this call wrote are removed again and the error raised: no
+    half-written run is left behind.
     """
     out = Path(out_dir)
     written: list[Path] = []
@@ -98,10 +170,15 @@ def write_run(
         stale.unlink()
     manifest_path = out / "manifest.json"
     manifest_path.unlink(missing_ok=True)
-    for name, write in files:
-        atomic_write(out / name, write)
-        written.append(out / name)
-    atomic_write(manifest_path, _write_json(manifest(result, engine, seconds, command)))
+    try:
+        for name, write in files:
+            atomic_write(out / name, write)
+            written.append(out / name)
+        atomic_write(manifest_path, _write_json(manifest(result, engine, seconds, command)))
+    except BaseException:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
     written.append(manifest_path)
     return written
 

@@ -12,12 +12,13 @@ import re
 from enum import StrEnum
 from typing import Any, Literal, Self
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from sim.model.schema import Section, at_path
+from sim.model.scenario import shown
+from sim.model.schema import NAME_PATTERN, Section, at_path
 
-__all__ = ["Design", "DesignSpec", "ExperimentSpec", "ParameterSpec", "Role"]
+__all__ = ["Design", "DesignSpec", "ExperimentSpec", "Owner", "ParameterSpec", "Role"]
 
 
 class Role(StrEnum):
@@ -25,6 +26,13 @@ class Role(StrEnum):
 
     UNCERTAINTY = "uncertainty"
     LEVER = "lever"
+
+
+class Owner(StrEnum):
+    """Who chooses a lever, and so whose objectives its strategies are ranked on."""
+
+    INSTITUTION = "institution"
+    CAMPAIGN = "campaign"
 
 
 class Design(StrEnum):
@@ -46,7 +54,18 @@ class ParameterSpec(Section):
         None, min_length=1, description="Named categorical choices (results show the name)."
     )
     range: list[float] | None = Field(None, description="[low, high], sampled by the design.")
+    weights: list[float] | None = Field(
+        None,
+        description="uncertainties with values or options only: how likely each level is, "
+        "one weight per level (normalised); the expected-value ranking weights worlds by them.",
+    )
     description: str = ""
+    owner: Owner | None = Field(
+        None,
+        strict=False,
+        description="levers only: who chooses it (institution or campaign); its strategies "
+        "are ranked on that owner's objectives.",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -60,15 +79,47 @@ class ParameterSpec(Section):
             return value
         if len(value) != 2:
             raise PydanticCustomError(
-                "range_shape", "expected [low, high], got {got}", {"got": value}
+                "range_shape", "expected [low, high], got {got}", {"got": shown(value)}
             )
         if not all(math.isfinite(v) for v in value):
             raise PydanticCustomError(
-                "range_shape", "bounds must be finite, got {got}", {"got": value}
+                "range_shape", "bounds must be finite, got {got}", {"got": shown(value)}
             )
         if not value[0] < value[1]:
             raise PydanticCustomError(
                 "range_empty", "empty range: low must be < high, got {got}", {"got": value}
+            )
+        return value
+
+    @field_validator("weights")
+    @classmethod
+    def _weights(cls, value: list[float] | None, info: ValidationInfo) -> list[float] | None:
+        """One weight per value (or option), each finite and >= 0, some > 0."""
+        if value is None:
+            return value
+        if info.data.get("range") is not None:
+            raise PydanticCustomError(
+                "weights",
+                "weights are for values or options; a prior other than uniform on a range is "
+                "not supported (give the uncertainty as values with weights)",
+            )
+        levels = info.data.get("values") or info.data.get("options") or []
+        if len(value) != len(levels):
+            raise PydanticCustomError(
+                "weights",
+                "expected one weight per level ({n}), got {got}",
+                {"n": len(levels), "got": len(value)},
+            )
+        for i, w in enumerate(value):
+            if not math.isfinite(w) or w < 0:
+                raise PydanticCustomError(
+                    "weights",
+                    "expected finite weights >= 0, got {got} (weight {i})",
+                    {"got": shown(w), "i": i},
+                )
+        if not sum(value) > 0:
+            raise PydanticCustomError(
+                "weights", "the weights sum to zero; give at least one weight > 0"
             )
         return value
 
@@ -79,8 +130,8 @@ class ParameterSpec(Section):
             if not re.fullmatch(r"[A-Za-z0-9_.+-]+", name):
                 raise PydanticCustomError(
                     "option_name",
-                    "option names are words ([A-Za-z0-9_.+-]), got {name!r}",
-                    {"name": name},
+                    "option names are words ([A-Za-z0-9_.+-]), got {name}",
+                    {"name": shown(name)},
                 )
         return value
 
@@ -134,7 +185,7 @@ class DesignSpec(Section):
 class ExperimentSpec(Section):
     """The top level of an experiment file."""
 
-    name: str | None = Field(None, pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str | None = Field(None, pattern=NAME_PATTERN, max_length=200)
     description: str = ""
     scenario: str | dict[str, Any] = Field(
         description="Base scenario: a path (relative to the experiment file) or a mapping."
@@ -158,6 +209,11 @@ class ExperimentSpec(Section):
     timeseries_every: int | bool | str = Field(
         1, description="Keep every k-th step of each run's time series (and its last), or off."
     )
+    objectives: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Outcomes the experiment cares about, each max or min: {outcome: max}, or "
+        "per lever owner {institution: {outcome: max}, campaign: {outcome: max}}.",
+    )
 
     @field_validator("timeseries_every")
     @classmethod
@@ -166,7 +222,7 @@ class ExperimentSpec(Section):
             return False
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise PydanticCustomError(
-                "every", "expected an integer >= 1 or off, got {got}", {"got": repr(value)}
+                "every", "expected an integer >= 1 or off, got {got}", {"got": shown(value)}
             )
         return value
 
@@ -178,4 +234,57 @@ class ExperimentSpec(Section):
                 f"levers.{both[0]}",
                 "is also an uncertainty; a key path varies in one role only",
             )
+        for key, parameter in self.levers.items():
+            if parameter.weights is not None:
+                raise at_path(
+                    f"levers.{key}.weights",
+                    "only uncertainties have weights; a lever is chosen, not drawn",
+                )
+        for key, parameter in self.uncertainties.items():
+            if parameter.owner is not None:
+                raise at_path(
+                    f"uncertainties.{key}.owner",
+                    "only levers have an owner; nobody chooses an uncertainty",
+                )
         return self
+
+    @model_validator(mode="after")
+    def _objectives(self) -> Self:
+        """Objectives are ``{outcome: max|min}``, or that per lever owner; levers of more
+        than one owner need objectives per owner, and a lever needs its owner declared."""
+        if not self.objectives:
+            return self
+        owners = {str(p.owner) for p in self.levers.values() if p.owner is not None}
+        per_owner = all(isinstance(v, dict) for v in self.objectives.values())
+        if per_owner:
+            for owner, goals in self.objectives.items():
+                if owner not in {o.value for o in Owner}:
+                    raise at_path(
+                        f"objectives.{owner}",
+                        "expected an owner (institution or campaign) or an outcome: max|min",
+                    )
+                _directions(goals, f"objectives.{owner}")
+            for key, parameter in self.levers.items():
+                if parameter.owner is None:
+                    raise at_path(
+                        f"levers.{key}.owner",
+                        "required with objectives per owner: institution or campaign",
+                    )
+        else:
+            _directions(self.objectives, "objectives")
+            if len(owners) > 1:
+                raise at_path(
+                    "objectives",
+                    "the levers have owners {owners}; give objectives per owner "
+                    "(institution: and campaign:, each a mapping of outcome: max|min)",
+                    owners=" and ".join(sorted(owners)),
+                )
+        return self
+
+
+def _directions(goals: dict[str, Any], where: str) -> None:
+    for outcome, direction in goals.items():
+        if direction not in ("max", "min"):
+            raise at_path(
+                f"{where}.{outcome}", "expected max or min, got {got}", got=repr(direction)
+            )

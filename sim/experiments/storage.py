@@ -5,6 +5,12 @@ As batches finish, the driver (:mod:`sim.experiments.sweep`) writes their rows t
 counts as done only when all its parts are in place). At the end the parts are streamed, batch by
 batch with pyarrow, into ``runs.parquet``, ``timeseries.parquet`` and ``avalanches.parquet``;
 consolidation drops any run id already written, so no crash point can duplicate a row.
+
+A folder heals on the next start (:func:`remove_orphans`, :func:`heal`): temporary files of a
+killed write are removed, and a part that cannot be read (truncated, emptied) is set aside as
+``*.corrupt`` so that its runs run again. Consolidated files are written in row groups of
+:data:`ROW_GROUP_ROWS` rows in run-id order, so their bytes do not depend on how the runs were
+batched (the number of workers).
 """
 
 from __future__ import annotations
@@ -29,7 +35,9 @@ __all__ = [
     "OUTPUTS",
     "PARTS",
     "consolidate",
+    "discard_results",
     "done_mask",
+    "heal",
     "load_sweep",
     "read_manifest",
     "remove_orphans",
@@ -40,6 +48,12 @@ __all__ = [
 PARTS = "parts"
 KINDS = ("runs", "timeseries", "avalanches")
 OUTPUTS = ("runs.parquet", "timeseries.parquet", "avalanches.parquet", "manifest.json")
+TABLES = OUTPUTS[:3]
+ROW_GROUP_ROWS = 65_536
+CORRUPT = ".corrupt"
+# What the report (massengage report) writes into a sweep's folder.
+REPORT_FILES = ("report.html", "report.md")
+REPORT_FIGURES = ("figures", (".png", ".svg", ".pdf"))
 
 # --------------------------------------------------------------------------------------------
 # Column types and order. Outcomes that can be None in a run (conceded_at, tail_xmin) are
@@ -193,7 +207,11 @@ def _complete_parts(out: Path) -> list[dict[str, Path]]:
 
 
 def remove_orphans(out: Path) -> None:
-    """Delete the parts of a batch that was cut off before its runs part was written."""
+    """Delete the parts of a batch that was cut off before its runs part was written, and the
+    temporary files of any write that was killed (parts, consolidated tables, manifest).
+
+    Called with the folder's lock held, so no live writer owns these files.
+    """
     for kinds in _parts(out).values():
         if "runs" not in kinds:
             for path in kinds.values():
@@ -202,6 +220,78 @@ def remove_orphans(out: Path) -> None:
     if folder.is_dir():
         for tmp in folder.glob(".*.tmp"):
             tmp.unlink(missing_ok=True)
+    for name in OUTPUTS:
+        for tmp in out.glob(f".{name}.*.tmp"):
+            tmp.unlink(missing_ok=True)
+
+
+def heal(out: Path) -> list[str]:
+    """Set aside unreadable parts and tables (renamed ``*.corrupt``) so their runs run again.
+
+    A part is checked by reading its footer (and a runs part's run ids); a batch with any bad
+    part is set aside whole. If a consolidated table cannot be read, all consolidated tables are
+    set aside, since a run must be in all of them or in none. Returns one line per problem.
+    """
+    messages = []
+    for kinds in _parts(out).values():
+        bad = next((path for path in kinds.values() if not _readable(path)), None)
+        if bad is not None:
+            for path in kinds.values():
+                path.replace(path.with_name(path.name + CORRUPT))
+            messages.append(
+                f"{bad}: cannot be read (truncated or emptied); its batch is set aside as "
+                f"*{CORRUPT} and its runs will run again"
+            )
+    tables = [out / name for name in TABLES if (out / name).exists()]
+    bad = next((path for path in tables if not _readable(path)), None)
+    if bad is not None:
+        for path in tables:
+            path.replace(path.with_name(path.name + CORRUPT))
+        messages.append(
+            f"{bad}: cannot be read (truncated or emptied); the consolidated tables are set "
+            f"aside as *{CORRUPT} and their runs will run again"
+        )
+    return messages
+
+
+def _readable(path: Path) -> bool:
+    try:
+        metadata = pq.read_metadata(path)
+        if path.name.endswith(".runs.parquet") or path.name == "runs.parquet":
+            pq.read_table(path, columns=["run_id"])
+    except (OSError, pa.ArrowException, KeyError):
+        return False
+    return metadata.num_columns > 0
+
+
+def discard_results(out: Path, *, report: bool) -> None:
+    """Delete the files a sweep writes in ``out`` (``--fresh``), and nothing else.
+
+    Only known names are removed: the consolidated tables and manifest, part files (and their
+    temporary and set-aside versions) under ``parts/``; with ``report`` also the report's files
+    (``report.html``, ``report.md``, figures under ``figures/``). A folder is removed only when
+    it is left empty.
+    """
+    for name in (*OUTPUTS, *(t + CORRUPT for t in TABLES), *(REPORT_FILES if report else ())):
+        (out / name).unlink(missing_ok=True)
+    for name in OUTPUTS:
+        for tmp in out.glob(f".{name}.*.tmp"):
+            tmp.unlink(missing_ok=True)
+    part = re.compile(r"(.+\.(runs|timeseries|avalanches)\.parquet(\.corrupt)?|\..+\.tmp)")
+    _remove_matching(out / PARTS, lambda p: bool(part.fullmatch(p.name)))
+    if report:
+        folder, suffixes = REPORT_FIGURES
+        _remove_matching(out / folder, lambda p: p.suffix in suffixes)
+
+
+def _remove_matching(folder: Path, match) -> None:
+    if not folder.is_dir() or folder.is_symlink():
+        return
+    for path in folder.iterdir():
+        if path.is_file() and not path.is_symlink() and match(path):
+            path.unlink()
+    with contextlib.suppress(OSError):
+        folder.rmdir()  # only when empty
 
 
 def done_mask(out: Path, total: int) -> np.ndarray:
@@ -295,12 +385,15 @@ def _target_schema(
 
 
 def _stream(inputs: list[Path], schema: pa.Schema, tmp: Path, total: int) -> None:
+    """Copy ``inputs`` into one file, dropping run ids already taken, in fixed row groups."""
     taken = np.zeros(total, dtype=bool)
+    pending: list[pa.Table] = []
+    rows = 0
     with pq.ParquetWriter(tmp, schema) as writer:
         for path in inputs:
             this = np.zeros(total, dtype=bool)
             source = pq.ParquetFile(path)
-            for record_batch in source.iter_batches(batch_size=65_536):
+            for record_batch in source.iter_batches(batch_size=ROW_GROUP_ROWS):
                 table = pa.Table.from_batches([record_batch])
                 ids = table["run_id"].to_numpy()
                 keep = ~taken[ids]
@@ -308,8 +401,28 @@ def _stream(inputs: list[Path], schema: pa.Schema, tmp: Path, total: int) -> Non
                 if not keep.all():
                     table = table.filter(pa.array(keep))
                 if table.num_rows:
-                    writer.write_table(_conform(table, schema))
+                    pending.append(_conform(table, schema))
+                    rows += table.num_rows
+                if rows >= ROW_GROUP_ROWS:
+                    rows = _flush(writer, pending, whole_groups=True)
             taken |= this
+        _flush(writer, pending, whole_groups=False)
+
+
+def _flush(writer: pq.ParquetWriter, pending: list[pa.Table], *, whole_groups: bool) -> int:
+    """Write the buffered rows as row groups of exactly :data:`ROW_GROUP_ROWS` rows (and, at the
+    end, the remainder); keeps what is left over in ``pending``, returns its row count."""
+    if not pending:
+        return 0
+    table = pa.concat_tables(pending)
+    pending.clear()
+    full = (table.num_rows // ROW_GROUP_ROWS) * ROW_GROUP_ROWS
+    cut = full if whole_groups else table.num_rows
+    if cut:
+        writer.write_table(table.slice(0, cut), row_group_size=ROW_GROUP_ROWS)
+    if cut < table.num_rows:
+        pending.append(table.slice(cut))
+    return table.num_rows - cut
 
 
 def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:

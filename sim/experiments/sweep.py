@@ -29,11 +29,9 @@ written by a different experiment file (or base scenario) is refused unless ``--
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import math
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -50,12 +48,14 @@ import numpy as np
 
 from sim.experiments.batch import Batch, BatchOutput, failure_record, run_batch
 from sim.experiments.experiment import Experiment, ExperimentError
-from sim.experiments.results import atomic_write, package_versions
+from sim.experiments.results import FolderBusyError, atomic_write, folder_lock, package_versions
 from sim.experiments.storage import (
     OUTPUTS,
     PARTS,
     consolidate,
+    discard_results,
     done_mask,
+    heal,
     read_manifest,
     remove_orphans,
     write_part,
@@ -70,6 +70,7 @@ TARGET_BATCH_SECONDS = 2.0
 MAX_BATCH = 1000
 MAX_TRACEBACKS = 100  # failures keep their traceback up to this many; all keep their error
 MANIFEST_FORMAT = "massengage.sweep/1"
+PROGRESS_SECONDS = 5.0  # a progress line at least this often (without a terminal bar)
 
 # --------------------------------------------------------------------------------------------
 # Manifest and folder
@@ -79,11 +80,15 @@ def _versions() -> dict[str, str]:
     return package_versions(("dask", "distributed", "SALib"))
 
 
-def _git_commit(where: Path) -> str | None:
-    """The commit of the repository holding ``where`` (read-only; None when not in one)."""
+# The installed code's folder: its commit is recorded wherever the experiment file is kept.
+CODE_DIR = Path(__file__).resolve().parents[1]
+
+
+def _git(where: Path, *args: str) -> str | None:
+    """Output of a read-only git command in ``where`` (None when it fails)."""
     try:
         done = subprocess.run(
-            ["git", "-C", str(where), "rev-parse", "HEAD"],
+            ["git", "-C", str(where), *args],
             capture_output=True,
             text=True,
             timeout=5,
@@ -91,8 +96,19 @@ def _git_commit(where: Path) -> str | None:
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    commit = done.stdout.strip()
-    return commit if done.returncode == 0 and re.fullmatch(r"[0-9a-f]{40}", commit) else None
+    return done.stdout if done.returncode == 0 else None
+
+
+def _git_commit(where: Path) -> str | None:
+    """The commit of the repository holding ``where`` (read-only; None when not in one)."""
+    commit = (_git(where, "rev-parse", "HEAD") or "").strip()
+    return commit if re.fullmatch(r"[0-9a-f]{40}", commit) else None
+
+
+def _git_dirty(where: Path) -> bool | None:
+    """Whether tracked files under ``where`` differ from the commit (None: not a repository)."""
+    status = _git(where, "status", "--porcelain", "--untracked-files=no", "--", str(where))
+    return None if status is None else bool(status.strip())
 
 
 def _now() -> str:
@@ -106,11 +122,8 @@ def _check_folder(out: Path, experiment: Experiment, fresh: bool) -> dict[str, A
     """
     has_data = any((out / name).exists() for name in OUTPUTS) or (out / PARTS).exists()
     if fresh:
-        for name in OUTPUTS:
-            (out / name).unlink(missing_ok=True)
-        for folder in (out / PARTS, out / "figures"):
-            if folder.is_dir():
-                shutil.rmtree(folder)
+        previous = read_manifest(out)
+        discard_results(out, report=bool(previous) and previous.get("format") == MANIFEST_FORMAT)
         return None
     if not has_data:
         return None
@@ -137,16 +150,14 @@ def _check_folder(out: Path, experiment: Experiment, fresh: bool) -> dict[str, A
 
 @contextlib.contextmanager
 def _locked(out: Path) -> Iterator[None]:
-    """One sweep at a time per folder (the lock dies with the process, even on SIGKILL)."""
-    out.mkdir(parents=True, exist_ok=True)
-    with open(out / ".lock", "w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise ExperimentError(
-                f"{out}: another sweep is writing here; wait for it or use --out"
-            ) from None
-        yield
+    """One sweep (or run) at a time per folder (the lock dies with the process, even on SIGKILL)."""
+    try:
+        with folder_lock(out):
+            yield
+    except FolderBusyError:
+        raise ExperimentError(
+            f"{out}: another sweep is writing here; wait for it or use --out"
+        ) from None
 
 
 # --------------------------------------------------------------------------------------------
@@ -164,6 +175,7 @@ class _Progress:
         self.enabled = enabled and total > done
         self.every = max(1, math.ceil(0.05 * (total - done)))
         self.next_line = done + self.every
+        self.last_line = self.started
         if self.enabled and stream.isatty():
             from tqdm import tqdm
 
@@ -180,10 +192,32 @@ class _Progress:
             self.bar.update(runs)
             if self.failed:
                 self.bar.set_postfix(failed=self.failed)
-        elif self.done >= self.next_line or self.done == self.total:
+        elif (
+            self.done >= self.next_line
+            or self.done == self.total
+            or time.perf_counter() - self.last_line >= PROGRESS_SECONDS
+        ):
             self.next_line = self.done + self.every
-            self.stream.write(self.line() + "\n")
+            self.write()
+
+    def start(self) -> None:
+        """The first line, before any run finishes: what is to be done."""
+        if self.enabled and self.bar is None:
+            self.stream.write(
+                f"{self.name}: {self.total - self.done:,} of {self.total:,} runs to do\n"
+            )
             self.stream.flush()
+
+    def tick(self) -> None:
+        """A line if none was written for :data:`PROGRESS_SECONDS` (long batches)."""
+        if self.enabled and self.bar is None:
+            if time.perf_counter() - self.last_line >= PROGRESS_SECONDS:
+                self.write()
+
+    def write(self) -> None:
+        self.last_line = time.perf_counter()
+        self.stream.write(self.line() + "\n")
+        self.stream.flush()
 
     def line(self) -> str:
         elapsed = time.perf_counter() - self.started
@@ -275,6 +309,8 @@ def run_sweep(
     with _locked(out):
         previous = _check_folder(out, experiment, fresh)
         remove_orphans(out)
+        for message in heal(out):
+            print(f"massengage: {message}", file=stream, flush=True)
         done = done_mask(out, experiment.n_runs)
         resumed = int(done.sum())
         session = {
@@ -287,6 +323,7 @@ def run_sweep(
         _write_manifest(out, manifest)
         report = SweepReport(experiment.name, out, experiment.n_runs, resumed, 0)
         bar = _Progress(experiment.name, experiment.n_runs, resumed, progress, stream)
+        bar.start()
         interrupted = False
         try:
             _drive(experiment, out, executor, workers, done, batch_size, report, bar)
@@ -383,7 +420,8 @@ def _drive(
                     bar.update(len(ids), len(ids))
             if not in_flight:
                 break
-            finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            finished, _ = wait(in_flight, timeout=PROGRESS_SECONDS, return_when=FIRST_COMPLETED)
+            bar.tick()
             for future in finished:
                 ids = in_flight.pop(future)
                 try:
@@ -439,7 +477,6 @@ def _manifest(
 ) -> dict[str, Any]:
     sessions = list(previous.get("sessions", [])) if previous else []
     sessions.append(session)
-    source_dir = Path(experiment.source).parent if experiment.source else Path.cwd()
     return {
         "format": MANIFEST_FORMAT,
         "status": "running",
@@ -450,7 +487,8 @@ def _manifest(
         "base_scenario": experiment.base.to_dict(),
         "base_scenario_sha256": experiment.base_sha256,
         "versions": _versions(),
-        "git_commit": _git_commit(source_dir),
+        "git_commit": _git_commit(CODE_DIR),
+        "git_dirty": _git_dirty(CODE_DIR),
         "command": command if command is not None else sys.argv,
         "started": (previous or {}).get("started", session["started"]),
         "finished": None,

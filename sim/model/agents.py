@@ -19,7 +19,7 @@ import mesa
 import numpy as np
 
 from sim.model import rules
-from sim.model.schema import Action, Broadcast, Concede, Ignore, Respond, Suppress
+from sim.model.schema import Action, Broadcast, Commit, Concede, Ignore, Respond, Suppress
 from sim.model.state import StepDraws, WorldState
 
 __all__ = ["Activist", "Citizen", "Institution"]
@@ -121,17 +121,24 @@ class Citizen(mesa.Agent):
         engaged_weight = 0.0
         neighbour_weight = 0.0
         engaged_activists = 0.0
+        # With `escalation: rung`, channel k's signal counts only neighbours on rung k or above.
+        rung_weight = [0.0] * (m.n_channels + 1)
         # Neighbours in adjacency (CSR) order, as the sparse product sums them.
         for j in self.neighbour_indices:
             u = m.influence[j]
             neighbour_weight += u
-            if m.channel[j] > 0:
+            their_channel = int(m.channel[j])
+            if their_channel > 0:
                 engaged_weight += u
                 if m.is_activist[j]:
                     engaged_activists += 1.0
-        signal = rules.social_signal(engaged_weight, neighbour_weight)
+                if m.rung:
+                    for k in range(2, m.n_channels + 1):
+                        if rules.counts_toward(their_channel, k, True):
+                            rung_weight[k] += u
+        factor = m.push_factor()
         grievance = rules.grievance(m.hardship[i], m.trust[i])
-        drive = rules.drive(signal, grievance, m.grievance_weight)
+        moving = rules.efficacious_grievance(grievance, m.efficacy[i])
         discount = (
             rules.organising_discount(engaged_activists, m.organising, m.max_discount)
             if m.organising_active
@@ -140,6 +147,9 @@ class Citizen(mesa.Agent):
         multiplier = m.cost_multiplier
         target = 0
         for k in range(1, m.n_channels + 1):
+            weight = rung_weight[k] if m.rung and k > 1 else engaged_weight
+            signal = rules.social_signal(rules.pushed_weight(weight, factor), neighbour_weight)
+            drive = rules.drive(signal, moving, m.grievance_weight)
             usable = bool(m.online[i]) or not m.channel_online[k - 1]
             cost = rules.effective_cost(m.channel_costs[k - 1], multiplier, discount)
             if usable and rules.willing(drive, m.threshold[i], cost):
@@ -189,17 +199,19 @@ class Activist(Citizen):
         return self.model.organising
 
 
-class Institution(mesa.Agent):
+class Institution:
     """The body engagement is aimed at; not a node (DESIGN.md section 2 and rule 6).
 
     It sees the signal S(t) = Σ_i w_{e_i} / N and, once S(t) reaches its ``attention`` level,
     applies its policy (an ordered list of actions) to its audience.
+
+    It is ``model.institution``, not one of Mesa's ``model.agents``: those are the citizens, so
+    that ``DataCollector(agent_reporters={"trust": "trust"})`` collects every citizen's trust
+    with no special case. Its state goes into model reporters (``lambda m: m.institution...``).
     """
 
-    model: WorldState
-
     def __init__(self, model: WorldState, attention: float, policy: list[Any]) -> None:
-        super().__init__(model)
+        self.model = model
         self.attention = attention
         self.policy = list(policy)
         self.signal = 0.0
@@ -211,6 +223,19 @@ class Institution(mesa.Agent):
         self.responses = 0
         self.responses_last_step = 0
         self.last_actions: list[Action] = []
+        self.reached = np.zeros(0, dtype=bool)
+
+    @property
+    def commitments(self) -> list[Commit]:
+        """The policy's ``commit`` actions, in policy order."""
+        return [action for action in self.policy if isinstance(action, Commit)]
+
+    def reached_flags(self) -> np.ndarray:
+        """Which commitments the incident in progress has reached (one flag per commitment)."""
+        count = sum(isinstance(action, Commit) for action in self.policy)
+        if self.reached.size != count:
+            self.reached = np.zeros(count, dtype=bool)
+        return self.reached
 
     @property
     def legitimacy(self) -> float:
@@ -253,6 +278,9 @@ class Institution(mesa.Agent):
                 counts[citizen.channel - 1] += 1
         self.observe(rules.institution_signal(counts, m.channel_weights, m.n))
         delta = [0.0] * m.n
+        learning = bool(self.policy) and (m.efficacy_answered > 0 or m.efficacy_observed > 0)
+        self.efficacy_delta = [0.0] * m.n if learning else None
+        commitment = 0
         for action in self.policy:
             match action:
                 case Ignore(unheard=unheard) if self.active:
@@ -289,7 +317,56 @@ class Institution(mesa.Agent):
                         for c in citizens:
                             if c.index in observers and m.in_audience[c.index]:
                                 delta[c.index] += rules.backlash_loss(c.trust, observed)
+                case Commit():
+                    self._commit(action, commitment, citizens, delta)
+                    commitment += 1
+        edelta = self.efficacy_delta
+        m.efficacy_delta = None if edelta is None else np.asarray(edelta, dtype=float)
         return np.asarray(delta, dtype=float)
+
+    def _commit(
+        self, action: Commit, index: int, citizens: list[Citizen], delta: list[float]
+    ) -> None:
+        """``commit``: once the incident's engaged count reaches ``at`` people, answer everyone
+        engaged in it (DESIGN.md section 9)."""
+        m = self.model
+        flags = self.reached_flags()
+        engaged = [c for c in citizens if c.engaged]
+        if not flags[index] and rules.people(float(len(engaged)), m.scale) >= action.at:
+            flags[index] = True
+        if flags[index]:
+            self.last_actions.append(Action.COMMIT)
+            chosen = [c for c in engaged if not c.answered]
+            self._answer(chosen, action.reward, action.observed, citizens, delta)
+
+    def _answer(
+        self,
+        chosen: list[Citizen],
+        reward: float,
+        observed: float,
+        citizens: list[Citizen],
+        delta: list[float],
+    ) -> None:
+        """Answer ``chosen``: trust and efficacy rise, and their neighbours' a little."""
+        m = self.model
+        edelta = self.efficacy_delta
+        for c in chosen:
+            delta[c.index] += rules.answer_gain(c.trust, reward)
+            if edelta is not None:
+                edelta[c.index] += rules.efficacy_gain(m.efficacy[c.index], m.efficacy_answered)
+        observers = set()
+        for c in chosen:
+            observers.update(c.neighbour_indices)
+        for c in citizens:
+            if c.index in observers:
+                delta[c.index] += rules.answer_gain(c.trust, observed)
+                if edelta is not None:
+                    gain = rules.efficacy_gain(m.efficacy[c.index], m.efficacy_observed)
+                    edelta[c.index] += gain
+        for c in chosen:
+            c.answered = True
+        self.responses += len(chosen)
+        self.responses_last_step += len(chosen)
 
     def _respond(self, action: Respond, citizens: list[Citizen], delta: list[float]) -> None:
         m = self.model
@@ -306,20 +383,9 @@ class Institution(mesa.Agent):
             ]
             keyed.sort(key=lambda item: item[:3])
             chosen = [item[3] for item in keyed[:capacity]]
-        for c in chosen:
-            delta[c.index] += rules.answer_gain(c.trust, action.reward)
-        observers = set()
-        for c in chosen:
-            observers.update(c.neighbour_indices)
-        for c in citizens:
-            if c.index in observers:
-                delta[c.index] += rules.answer_gain(c.trust, action.observed)
+        self._answer(chosen, action.reward, action.observed, citizens, delta)
         chosen_set = {c.index for c in chosen}
         if action.unheard is not None:
             for c in candidates:
                 if c.index not in chosen_set:
                     delta[c.index] += rules.unheard_loss(c.trust, action.unheard)
-        for c in chosen:
-            c.answered = True
-        self.responses += len(chosen)
-        self.responses_last_step += len(chosen)

@@ -15,6 +15,7 @@ then the response tie-breaks), so both engines see the same draws.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
@@ -25,19 +26,21 @@ import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 from mesa.agentset import AgentSet
+from mesa.discrete_space import Network
 
-from sim.model import frontier, graph_files, networks, placement, population, rules
+from sim.model import frontier, graph_files, mechanisms, networks, placement, population, rules
 from sim.model.agents import Activist, Citizen, Institution
-from sim.model.scenario import Scenario, ScenarioError
-from sim.model.schema import (
-    GraphFile,
-    SeedKind,
-    Values,
-)
+from sim.model.lifecycle import Avalanches, Course, Episode, RunResult
+from sim.model.native_graphs import generate_adjacency, to_networkx, uses_native
+from sim.model.scenario import Scenario, ScenarioError, load_scenario, parse_override
+from sim.model.schema import GraphFile, Mode, SeedKind, Values
 from sim.model.state import StepDraws
 from sim.model.vectorized import citizens_move, institution_move, next_trust
 
 __all__ = ["EngagementModel", "Engine", "StepDraws"]
+
+# Largest world for which network_space() builds Mesa cells (one Python object per citizen).
+MAX_NETWORK_SPACE = 20_000
 
 
 class Engine(StrEnum):
@@ -79,14 +82,19 @@ class EngagementModel(mesa.Model):
 
     def __init__(
         self,
-        scenario: Scenario,
+        scenario: Scenario | str | Path | Mapping[str, Any],
         *,
         seed: int | None = None,
+        rng: int | np.random.Generator | None = None,
         engine: Engine | str = Engine.FRONTIER,
         graph: nx.Graph | None = None,
+        overrides: Sequence[str] | Mapping[str, Any] | None = None,
+        prepare: bool = True,
+        **settings: Any,
     ) -> None:
-        seed = scenario.seed if seed is None else int(seed)
-        super().__init__(rng=seed)
+        scenario = _resolve_scenario(scenario, overrides, settings)
+        seed, generator = _resolve_seed(scenario, seed, rng)
+        super().__init__(rng=generator if generator is not None else seed)
         self.spec = scenario
         self.seed_value = seed
         self.engine = Engine(engine)
@@ -96,10 +104,12 @@ class EngagementModel(mesa.Model):
         self.node_labels: list[Any] | None = None
         if graph is None:
             graph, self.node_labels = _make_graph(scenario, rng)
-        self.adjacency: sp.csr_array = networks.adjacency(graph)
+        self._graph: nx.Graph | None = None  # built from the CSR on request (``graph``)
+        if isinstance(graph, nx.Graph):
+            self._graph, graph = graph, networks.adjacency(graph)
+        self.adjacency: sp.csr_array = graph
         self.n = int(self.adjacency.shape[0])
         self.degree = networks.degrees(self.adjacency)
-        self._graph = graph
 
         # Live parameters (changeable while the model runs).
         self.channel_names = scenario.channel_names
@@ -120,7 +130,7 @@ class EngagementModel(mesa.Model):
         act = scenario.activists
         n_activists = round(act.share * self.n)
         activists = placement.choose_nodes(
-            act.placement.value, n_activists, self.adjacency, rng, graph=graph
+            act.placement.value, n_activists, self.adjacency, rng, graph=self._graph
         )
         self.is_activist = np.zeros(self.n, dtype=bool)
         self.is_activist[activists] = True
@@ -130,6 +140,9 @@ class EngagementModel(mesa.Model):
         self.trust = self._sample("trust")
         self.online = population.exact_share(scenario.population.online_share, self.n, rng)
         self.in_audience = population.exact_share(scenario.institution.audience, self.n, rng)
+        # The mechanisms of DESIGN.md section 9 (all off by default); efficacy is drawn last,
+        # so that the draws above are those of a world without it.
+        mechanisms.set_up(self, scenario, self._sample("efficacy"))
 
         # Dynamic state.
         self.channel = np.zeros(self.n, dtype=np.int16)
@@ -145,16 +158,21 @@ class EngagementModel(mesa.Model):
         self.changed_last_step = True
         self.grievance_cache: tuple[int, np.ndarray] | None = None
 
-        # Agents: thin views over the arrays.
-        self.citizen_list: list[Citizen] = [
-            (Activist if self.is_activist[i] else Citizen)(self, i) for i in range(self.n)
-        ]
+        # The institution (not a node, not in model.agents); the citizens' Mesa agents are
+        # thin views over the arrays, created on first use (`citizen_list`, `agents`).
         self.institution = Institution(
             self, scenario.institution.attention, list(scenario.institution.policy)
         )
         self.datacollector = mesa.DataCollector(model_reporters=self._reporters())
         self.channel_counts = np.zeros(self.n_channels + 1, dtype=np.int64)
         self.channel_counts[0] = self.n
+
+        # The course of the run (DESIGN.md section 4), started now unless the caller seeds
+        # by hand (`prepare=False`): then `step()` only steps.
+        self.course: Course = Episode(self) if scenario.mode is Mode.EPISODE else Avalanches(self)
+        self.prepared = prepare
+        if prepare:
+            self.course.start()
 
     def _sample(self, key: str) -> np.ndarray:
         dist = getattr(self.spec.citizens, key)
@@ -188,9 +206,35 @@ class EngagementModel(mesa.Model):
         return [flat[indptr[i] : indptr[i + 1]] for i in range(self.n)]
 
     @cached_property
+    def citizen_list(self) -> list[Citizen]:
+        """Every citizen's Mesa agent, in node order (created on first use: views, no state)."""
+        return [(Activist if self.is_activist[i] else Citizen)(self, i) for i in range(self.n)]
+
+    @cached_property
     def citizens(self) -> AgentSet:
         """All citizens (activists included) as a Mesa ``AgentSet``, in node order."""
         return AgentSet(self.citizen_list, random=self.random)
+
+    @property
+    def agents(self) -> AgentSet:
+        """Mesa's set of all agents: the citizens (created on first use), in node order."""
+        self.citizen_list  # noqa: B018 - create the views before Mesa lists them
+        return super().agents
+
+    @property
+    def agents_by_type(self) -> dict[type, AgentSet]:
+        self.citizen_list  # noqa: B018
+        return super().agents_by_type
+
+    @property
+    def agent_types(self) -> list[type]:
+        self.citizen_list  # noqa: B018
+        return super().agent_types
+
+    @property
+    def scenario_spec(self) -> Scenario:
+        """The scenario of this run (``model.scenario`` is Mesa's own scenario object)."""
+        return self.spec
 
     @property
     def organising_active(self) -> bool:
@@ -235,6 +279,9 @@ class EngagementModel(mesa.Model):
 
     @property
     def graph(self) -> nx.Graph:
+        """The social graph in networkx; built from the CSR on first use if generated natively."""
+        if self._graph is None:
+            self._graph = to_networkx(self.adjacency)
         return self._graph
 
     def _reporters(self) -> dict[str, Any]:
@@ -252,7 +299,41 @@ class EngagementModel(mesa.Model):
             "responses": lambda m: m.institution.responses_last_step,
             "cost_multiplier": lambda m: m.cost_multiplier,
         }
+        if self.efficacy_in_use:
+            reporters["mean_efficacy"] = lambda m: m.mean_efficacy
         return reporters
+
+    @property
+    def mean_efficacy(self) -> float:
+        """Mean efficacy E over citizens (Gamson 1968)."""
+        if self.frontier_state is not None and self._frontier_active:
+            return self.frontier_state.mean_efficacy(self)
+        return float(np.mean(self.efficacy))
+
+    def push_factor(self) -> float:
+        """f(t): the goal push on engaged citizens' weight from the next unreached commitment."""
+        return mechanisms.push_factor(self)
+
+    def end_incident(self, size: int | None = None) -> dict[str, Any]:
+        """End the incident in progress; call before :meth:`disengage_all` (avalanche mode).
+
+        Citizens engaged and unanswered lose efficacy (``efficacy.unheard``), trust drifts back
+        toward its initial value (``trust.recovery``), and the commitments reached in this
+        incident are cleared. Returns the incident's extra avalanche-table columns
+        (:attr:`incident_columns`): ``people`` (``size`` × ``population.scale``) and
+        ``reached`` (the ``at`` of every commitment it reached).
+        """
+        if self._frontier_active:
+            extra = mechanisms.incident_record(self, size)
+            self._frontier().end_incident(self)
+            self.institution.reached_flags()[:] = False
+            return extra
+        return mechanisms.end_incident(self, size)
+
+    @property
+    def incident_columns(self) -> list[str]:
+        """Avalanche-table columns the mechanisms add (only those in use)."""
+        return mechanisms.incident_columns(self)
 
     # --- engagement from outside ---------------------------------------------------------
 
@@ -302,8 +383,10 @@ class EngagementModel(mesa.Model):
         self._recount()
 
     def seed_campaign(self) -> np.ndarray:
-        """Engage the scenario's seeds (``seeding``); returns their indices."""
+        """Engage the scenario's seeds (``seeding``); returns their indices (none for ``none``)."""
         seeding = self.spec.seeding
+        if seeding.kind is SeedKind.NONE:
+            return np.zeros(0, dtype=np.int64)
         if seeding.share is not None:
             count = round(seeding.share * self.n)
         elif seeding.count is not None:
@@ -345,6 +428,31 @@ class EngagementModel(mesa.Model):
     # --- the step ------------------------------------------------------------------------
 
     def step(self) -> None:
+        """Advance the run by one step (Mesa's ``step``; ``run_model()`` repeats it).
+
+        The course of the run comes first and last: the campaign launched at its step, the
+        incident's bookkeeping, the next incident sparked when one ends, ``running`` set False
+        when the run is over (quiescence, ``dynamics.max_steps``, the last avalanche).
+        """
+        if not self.prepared:
+            self.synchronous_step()
+            return
+        self.course.before_step()
+        self.synchronous_step()
+        self.course.after_step()
+
+    def run_model(self) -> None:
+        """Run until ``running`` turns False (each incident in compiled code where possible)."""
+        if not self.prepared:
+            super().run_model()
+            return
+        self.course.run()
+
+    def result(self) -> RunResult:
+        """Summary, time series and avalanche table of the run (see :func:`sim.run`)."""
+        return self.course.result()
+
+    def synchronous_step(self) -> None:
         """One synchronous step: citizens' move, institution's move, data collection."""
         draws = self.draw_step()
         if self._frontier_active:
@@ -392,6 +500,7 @@ class EngagementModel(mesa.Model):
 
     def _commit_trust(self, new_trust: np.ndarray) -> None:
         trust_changed = new_trust is not self.trust and not np.array_equal(new_trust, self.trust)
+        trust_changed |= mechanisms.commit_efficacy(self)
         self.trust = new_trust
         self._after_trust(trust_changed)
 
@@ -435,47 +544,48 @@ class EngagementModel(mesa.Model):
     def relax_incident(self, incident: int, involved: np.ndarray) -> frontier.Incident | None:
         """Step an incident to its end in compiled code (avalanche mode; frontier engine only).
 
-        Makes the same steps, draws and data-collection rows as calling :meth:`step` until
-        nobody joins or escalates (or ``dynamics.max_steps``), without Python in between.
-        Returns None when that cannot be done here (another engine, outside sparks, extra
-        reporters or Mesa events), and the caller then steps one by one.
-        """
-        collector = self.datacollector
-        if (
-            not self._frontier_active
-            or self.spark_rate > 0
-            or list(collector.model_reporters) != list(self._reporters())
-            or collector.agent_reporters
-            or len(self._event_generators) != 1
-        ):
+        The same steps, draws and rows as :meth:`step` until nobody joins or escalates (or
+        ``dynamics.max_steps``). None when that cannot be done here (another engine, outside
+        sparks, extra reporters or Mesa events): the caller then steps one by one."""
+        if not self._compiled_course():
             return None
         done = self._frontier().relax(self, incident, involved, self.spec.dynamics.max_steps)
-        if done.steps == 0:
-            return done
-        # Count the steps on Mesa's clock without its per-step event dispatch.
-        # (Mesa's private schedule and collection-time list: the public API has no bulk step.)
-        schedule = self._default_schedule
+        self._count_steps(done.step_int, done.step_float)
+        return done
+
+    def relax_series(self, pending: tuple, remaining: int, involved: np.ndarray):
+        """Up to ``remaining`` incidents from the sparked ``pending`` one in one compiled call;
+        None as :meth:`relax_incident`, or when incidents add table columns."""
+        if not self._compiled_course() or self.incident_columns:
+            return None
+        steps = self.spec.dynamics.max_steps
+        done = self._frontier().relax_series(self, pending, remaining, involved, steps)
+        self._count_steps(done.step_int, done.step_float)
+        return done
+
+    def _compiled_course(self) -> bool:  # no Python is needed between the steps
+        collector, reporters = self.datacollector, list(self._reporters())
+        events = len(self._event_generators) == 1 and not collector.agent_reporters
+        same = list(collector.model_reporters) == reporters and events
+        return self._frontier_active and self.spark_rate == 0 and same
+
+    def _count_steps(self, step_int: np.ndarray, step_float: np.ndarray) -> None:
+        """Count compiled steps on Mesa's clock and collect their rows, without Mesa's per-step
+        event dispatch (Mesa's private schedule and collection-time list: no public bulk step)."""
+        steps, collector, schedule = step_int.shape[0], self.datacollector, self._default_schedule
+        if steps == 0:
+            return
         schedule.pause()
-        for _ in range(done.steps):
-            self.time += 1.0
-            if hasattr(collector, "_collection_steps"):
-                collector._collection_steps.append(self.time)
-        self.steps += done.steps
+        times = (self.time + np.arange(1.0, steps + 1.0)).tolist()
+        self.time = times[-1]
+        if hasattr(collector, "_collection_steps"):
+            collector._collection_steps.extend(times)
+        self.steps += steps
         schedule.resume()
-        columns = list(self._reporters())
-        values = {
-            "step": done.step_int[:, 0].tolist(),
-            "joined": done.step_int[:, 1].tolist(),
-            "responses": done.step_int[:, 2].tolist(),
-        }
-        float_columns = ["engaged", *(f"engaged_{c}" for c in self.channel_names)]
-        float_columns += ["signal", "legitimacy", "mean_grievance", "cost_multiplier"]
-        for k, name in enumerate(float_columns):
-            values[name] = done.step_float[:, k].tolist()
-        for name in columns:
+        values = frontier.step_columns(step_int, step_float, self.channel_names)
+        for name in self._reporters():
             collector.model_vars[name].extend(values[name])
         self._after_frontier(*self._frontier().last_step())
-        return done
 
     def engaged_indices(self) -> np.ndarray:
         """Indices of the engaged citizens, in no particular order."""
@@ -485,6 +595,23 @@ class EngagementModel(mesa.Model):
 
     def _recount(self) -> None:
         self.channel_counts = np.bincount(self.channel, minlength=self.n_channels + 1)
+
+    def network_space(self) -> Network:
+        """Mesa's ``discrete_space.Network`` over the social graph, each citizen in its cell.
+
+        For small worlds (at most 20,000 citizens): it builds the networkx graph and one Mesa
+        cell per citizen. No layout is computed (``layout=None``; Mesa's default is a spring
+        layout). Cells are keyed by node index: ``space[i].agents`` is ``[citizen i]``.
+        """
+        if self.n > MAX_NETWORK_SPACE:
+            raise ValueError(
+                f"network_space: {self.n:,} citizens is more than {MAX_NETWORK_SPACE:,}; "
+                "use model.adjacency (CSR) or model.graph instead"
+            )
+        space = Network(self.graph, layout=None, random=self.random)
+        for citizen in self.citizen_list:
+            space[citizen.index].add_agent(citizen)
+        return space
 
     @property
     def quiescent(self) -> bool:
@@ -496,12 +623,51 @@ class EngagementModel(mesa.Model):
         )
 
 
+def _resolve_scenario(
+    scenario: Scenario | str | Path | Mapping[str, Any],
+    overrides: Sequence[str] | Mapping[str, Any] | None,
+    settings: dict[str, Any],
+) -> Scenario:
+    """A validated scenario from a Scenario, a YAML path or a mapping, with key-path overrides.
+
+    ``settings`` are key paths given as keyword arguments (``**{"channels[0].cost": 0.05}``),
+    as ``mesa.batch_run`` passes its parameters.
+    """
+    pairs: dict[str, Any] = {}
+    if isinstance(overrides, Mapping):
+        pairs.update(overrides)
+    elif overrides:
+        pairs.update(dict(parse_override(text) for text in overrides))
+    pairs.update(settings)
+    return load_scenario(scenario, pairs or None)
+
+
+def _resolve_seed(
+    scenario: Scenario, seed: int | None, rng: int | np.random.Generator | None
+) -> tuple[int | None, np.random.Generator | None]:
+    """(seed, generator) of the run: a seed (``seed``, an integer ``rng`` or the scenario's),
+    or a ready ``numpy.random.Generator`` given as ``rng`` (its seed is then unknown)."""
+    if seed is not None and rng is not None:
+        raise ScenarioError("give the run's seed as seed= or rng=, not both")
+    if isinstance(rng, np.random.Generator):
+        return None, rng
+    value = rng if rng is not None else seed
+    if value is None:
+        return scenario.seed, None
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
+        raise ScenarioError(f"seed: expected an integer >= 0, got {value!r}")
+    return int(value), None
+
+
 def _label(scenario: Scenario) -> str:
     return scenario.source or "<scenario>"
 
 
-def _make_graph(scenario: Scenario, rng: np.random.Generator) -> tuple[nx.Graph, list | None]:
-    """The run's graph: read from ``network.path`` or generated with a seed drawn from ``rng``."""
+def _make_graph(
+    scenario: Scenario, rng: np.random.Generator
+) -> tuple[nx.Graph | sp.csr_array, list | None]:
+    """The run's graph: read from ``network.path``, or generated with a seed drawn from ``rng``
+    by networkx or natively (a CSR adjacency; ``network.generator``)."""
     net = scenario.network
     if isinstance(net, GraphFile):
         path = Path(net.path)
@@ -511,9 +677,12 @@ def _make_graph(scenario: Scenario, rng: np.random.Generator) -> tuple[nx.Graph,
             return graph_files.read_graph(path, net.format)
         except graph_files.GraphFileError as exc:
             raise ScenarioError(f"{_label(scenario)}: network.path: {exc}") from None
-    params = net.model_dump(exclude={"kind"})
+    params = net.model_dump(exclude={"kind", "generator"})
+    n = scenario.population.size
     try:
-        graph = networks.generate_graph(net.kind, scenario.population.size, rng, **params)
+        if uses_native(getattr(net, "generator", "networkx"), net.kind, n):
+            return generate_adjacency(net.kind, n, rng, **params), None
+        graph = networks.generate_graph(net.kind, n, rng, **params)
     except ValueError as exc:
         raise ScenarioError(f"{_label(scenario)}: network: {exc}") from None
     return graph, None

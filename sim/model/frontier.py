@@ -16,6 +16,13 @@ draws, but touches only:
   grievance are ``numpy.mean`` over all citizens, recomputed only after a step that changed trust
   or hardship, because only the same pairwise sum gives the same bits).
 
+The mechanisms of DESIGN.md section 9 keep this: a change of efficacy makes the citizen a
+candidate, like a change of trust; a change of the goal push f(t) of a commitment makes every
+neighbour of an engaged citizen a candidate (only they have an engaged weight to push); with
+escalation by example an escalation changes the neighbours' per-channel weights and makes them
+candidates; answers from a reached commitment go to the engaged citizens only. Trust memory
+touches everyone once per incident, at its end.
+
 Global changes touch everyone once, when they happen: a change of a channel's cost, of the
 suppression multiplier (start and end of a crackdown), of the grievance weight or the organising
 parameters, a new threshold or access array, and a concession (hardship falls for everyone) make
@@ -32,29 +39,47 @@ followed by ``model.state_edited()``.
 
 from __future__ import annotations
 
+import functools
+import operator
 from dataclasses import dataclass
 
 import numpy as np
 
-from sim.model import kernels, rules
+from sim.model import kernels, rules, series_kernels
 from sim.model import step_kernels as sk
-from sim.model.schema import Action, Broadcast, Concede, Ignore, Respond, Suppress
+from sim.model.schema import Action, Broadcast, Commit, Concede, Ignore, Respond, Suppress
 from sim.model.state import StepDraws, WorldState
 
-__all__ = ["FrontierState", "Incident", "rules_intact"]
+__all__ = ["FrontierState", "Incident", "Series", "action_names", "rules_intact", "step_columns"]
 
 # The rule functions the kernels were compiled with. A rule replaced at run time (a test's
 # monkeypatch, a classroom experiment) is invisible to compiled code: the model then steps with
 # the vectorized engine, which calls the rules module's current functions.
 COMPILED_RULES = {name: getattr(rules, name) for name in rules.ELEMENTWISE}
+RULE_NAMES = tuple(COMPILED_RULES)
+RULE_FUNCTIONS = tuple(COMPILED_RULES.values())
 
 ACTIONS = [Action(code) for code in sk.ACTION_CODES]
 POLICY_PARAMS = 5
+# Rows of the time-series buffers of one compiled series of incidents (grown if max_steps is more).
+SERIES_STEPS = 1 << 16
 
 
 def rules_intact() -> bool:
     """True when every rule is still the function the frontier kernels were compiled with."""
-    return all(getattr(rules, name) is rule for name, rule in COMPILED_RULES.items())
+    return all(map(operator.is_, map(vars(rules).get, RULE_NAMES), RULE_FUNCTIONS))
+
+
+@dataclass(frozen=True)
+class Series:
+    """What :meth:`FrontierState.relax_series` did: several incidents in one compiled call."""
+
+    actions: list[str]  # per incident: the avalanche table's ``actions``
+    rows_int: np.ndarray  # per incident: the columns of series_kernels.ROW_FIELDS
+    rows_float: np.ndarray  # per incident: peak signal, legitimacy after it
+    step_int: np.ndarray  # per step, as Incident.step_int
+    step_float: np.ndarray  # per step, as Incident.step_float
+    pending: tuple | None  # the incident sparked after the last one recorded, as relax_series's
 
 
 @dataclass(frozen=True)
@@ -74,6 +99,7 @@ def encode_policy(policy: list, n: int) -> tuple[np.ndarray, np.ndarray]:
     """The policy as action codes and a row of numbers per action, for the kernels."""
     kinds = np.zeros(len(policy), dtype=np.int64)
     params = np.zeros((len(policy), POLICY_PARAMS))
+    commitment = 0
     for a, action in enumerate(policy):
         match action:
             case Ignore():
@@ -102,6 +128,10 @@ def encode_policy(policy: list, n: int) -> tuple[np.ndarray, np.ndarray]:
                     action.backlash,
                     action.observed_backlash,
                 )
+            case Commit():
+                kinds[a] = sk.COMMIT
+                params[a] = action.at, action.reward, action.observed, action.push, commitment
+                commitment += 1
             case _:
                 raise TypeError(f"unknown policy action {action!r}")
     return kinds, params
@@ -133,12 +163,19 @@ class FrontierState:
         self.newly = np.zeros(n, dtype=np.int64)
         self.stamp = np.zeros(n, dtype=np.int64)
         self.buffer = np.zeros(n, dtype=np.int64)
-        self.counters = np.zeros(4, dtype=np.int64)
+        self.counters = np.zeros(5, dtype=np.int64)
         self.dlist = np.zeros(n, dtype=np.int64)
         self.dflag = np.zeros(n, dtype=bool)
-        self.inst_f = np.zeros(6)
-        self.inst_i = np.zeros(14, dtype=np.int64)
+        self.edelta = np.zeros(n)
+        self.elist = np.zeros(n, dtype=np.int64)
+        self.eflag = np.zeros(n, dtype=bool)
+        self.ewr = np.zeros((0, 0))
+        self.inst_f = np.zeros(8)
+        self.inst_i = np.zeros(15, dtype=np.int64)
         self.valid = False
+        self.series_buffers: tuple | None = None
+        self.policy_seen: tuple | None = None
+        self.policy_codes: tuple = ()
         self.built_from: tuple = ()
         self.params: tuple = ()
         self.sync(model)
@@ -167,6 +204,9 @@ class FrontierState:
             m.answered,
             m.ever_engaged,
             m.channel_counts,
+            m.efficacy,
+            m.initial_trust,
+            m.rung,
         )
 
     def _params(self, m: WorldState) -> tuple:
@@ -218,6 +258,8 @@ class FrontierState:
         m.answered = np.ascontiguousarray(m.answered, dtype=bool)
         m.ever_engaged = np.ascontiguousarray(m.ever_engaged, dtype=bool)
         m.steps_engaged = np.ascontiguousarray(m.steps_engaged, dtype=np.int32)
+        m.efficacy = np.ascontiguousarray(m.efficacy, dtype=float)
+        m.initial_trust = np.ascontiguousarray(m.initial_trust, dtype=float)
         m.channel_counts = np.bincount(m.channel, minlength=m.n_channels + 1).astype(np.int64)
         self.graph = (
             adjacency.indptr,
@@ -243,6 +285,13 @@ class FrontierState:
         kernels.full_sums(
             self.graph[0], self.graph[1], influence, self.graph[4], m.channel, self.ew, self.ea
         )
+        # Escalation by example: per-channel engaged weights (none with `any` or one channel).
+        rungs = m.n_channels if m.rung and m.n_channels > 1 else 0
+        self.ewr = np.zeros((rungs, m.n if rungs else 0))
+        if rungs:
+            kernels.rung_sums(self.graph[0], self.graph[1], influence, m.channel, self.ewr)
+        self.edelta[:] = 0.0
+        self.eflag[:] = False
         engaged = np.flatnonzero(m.channel > 0)
         self.engaged[: engaged.size] = engaged
         self.position[:] = -1
@@ -256,7 +305,9 @@ class FrontierState:
         self.dflag[:] = False
         self.inst_i[sk.LEGITIMACY_OK] = 0
         self.inst_i[sk.GRIEVANCE_OK] = 0
+        self.inst_i[sk.EFFICACY_OK] = 0
         self.inst_f[sk.BUILT_MULTIPLIER] = float(m.cost_multiplier)
+        self.inst_f[sk.PUSH] = 1.0
         self.book = (
             self.ew,
             self.ea,
@@ -295,6 +346,21 @@ class FrontierState:
             float(m.satisfied_below),
             float(m.trust_diffusion),
             float(m.institution.attention),
+            float(m.efficacy_answered),
+            float(m.efficacy_observed),
+            float(m.scale),
+            1.0 if m.efficacy_in_use else 0.0,
+        )
+
+    def _mech(self, m: WorldState) -> tuple:
+        return (
+            m.efficacy,
+            m.initial_trust,
+            self.edelta,
+            self.elist,
+            self.eflag,
+            self.ewr,
+            m.institution.reached_flags(),
         )
 
     def _load_institution(self, m: WorldState) -> None:
@@ -352,6 +418,7 @@ class FrontierState:
             m.answered,
             m.ever_engaged,
             book[14],
+            self.ewr,
         )
 
     def engaged_indices(self) -> np.ndarray:
@@ -380,11 +447,12 @@ class FrontierState:
             sparks = np.flatnonzero(draws.sparked) if draws.sparked is not None else self.buffer[:0]
         fatigue_draw = draws.fatigue if draws.fatigue is not None else kernels.empty_draws()
         self._load_institution(m)
-        kinds, params = encode_policy(m.institution.policy, m.n)
+        kinds, params = self._policy(m)
         sk.one_step(
             self.graph,
             self.cit,
             self.book,
+            self._mech(m),
             self.chan,
             self._scalars(m),
             self.inst_f,
@@ -403,13 +471,14 @@ class FrontierState:
         """Step until the incident ends (nobody joins or escalates), all in compiled code."""
         self.sync(m)
         self._load_institution(m)
-        kinds, params = encode_policy(m.institution.policy, m.n)
+        kinds, params = self._policy(m)
         step_int = np.zeros((max_steps, 3), dtype=np.int64)
-        step_float = np.zeros((max_steps, m.n_channels + 5))
+        step_float = np.zeros((max_steps, m.n_channels + 6))
         steps, size, peak_engaged, peak_signal, mask = sk.relax(
             self.graph,
             self.cit,
             self.book,
+            self._mech(m),
             self.chan,
             self._scalars(m),
             self.inst_f,
@@ -435,6 +504,78 @@ class FrontierState:
             step_float=step_float[:steps],
         )
 
+    def relax_series(
+        self, m: WorldState, pending: tuple, remaining: int, involved: np.ndarray, max_steps: int
+    ) -> Series:
+        """Relax the sparked incident and up to ``remaining - 1`` more, each sparked in
+        compiled code after the previous one ended (see :mod:`sim.model.series_kernels`).
+
+        ``pending`` is the sparked incident: (index, spark, start step, responses before it,
+        conceded before it).
+        """
+        self.sync(m)
+        self._load_institution(m)
+        kinds, params = self._policy(m)
+        index, spark, start_step, responses_before, conceded_before = pending
+        state = np.array([spark, start_step, responses_before, int(conceded_before)])
+        capacity = max(max_steps, min(remaining * max_steps, SERIES_STEPS))
+        if self.series_buffers is None or self.series_buffers[0].shape[0] < capacity:
+            self.series_buffers = (
+                np.zeros((capacity, 3), dtype=np.int64),
+                np.zeros((capacity, m.n_channels + 6)),
+            )
+        step_int, step_float = self.series_buffers
+        rows_int = np.zeros((remaining, len(series_kernels.ROW_FIELDS)), dtype=np.int64)
+        rows_float = np.zeros((remaining, 2))
+        scal_end = (float(m.efficacy_unheard), float(m.trust_recovery))
+        done, steps = series_kernels.relax_series(
+            self.graph,
+            self.cit,
+            self.book,
+            self._mech(m),
+            self.chan,
+            self._scalars(m),
+            scal_end,
+            self.inst_f,
+            self.inst_i,
+            kinds,
+            params,
+            m.rng,
+            np.ascontiguousarray(m.spark_pool, dtype=np.int64),
+            self.cit[5],
+            max_steps,
+            m.steps,
+            involved,
+            index,
+            remaining,
+            state,
+            step_int,
+            step_float,
+            rows_int,
+            rows_float,
+        )
+        self._store_institution(m)
+        following = None
+        if state[0] >= 0:
+            following = (index + done, *(int(v) for v in state[:3]), bool(state[3]))
+        return Series(
+            actions=[action_names(mask) for mask in rows_int[:done, 6].tolist()],
+            rows_int=rows_int[:done],
+            rows_float=rows_float[:done],
+            step_int=step_int[:steps].copy(),
+            step_float=step_float[:steps].copy(),
+            pending=following,
+        )
+
+    def _policy(self, m: WorldState) -> tuple[np.ndarray, np.ndarray]:
+        """The policy's codes, encoded again only when the policy list or an action changed."""
+        policy = m.institution.policy
+        seen = self.policy_seen  # the list and its (frozen) actions the codes were made from
+        if seen is None or seen[0] is not policy or seen[1] != tuple(policy):
+            self.policy_seen = (policy, tuple(policy))
+            self.policy_codes = encode_policy(policy, m.n)
+        return self.policy_codes
+
     def last_step(self) -> tuple[int, bool, np.ndarray, bool]:
         """(joined, channels changed, newly engaged, anything changed) of the last step."""
         i = self.inst_i
@@ -448,10 +589,42 @@ class FrontierState:
         self.sync(m)
         return float(sk.legitimacy(self.cit, self.inst_f, self.inst_i))
 
+    def mean_efficacy(self, m: WorldState) -> float:
+        """Mean efficacy, recomputed (numpy's pairwise sum) only after efficacy changed."""
+        self.sync(m)
+        return float(sk.mean_efficacy(self._mech(m), self.inst_f, self.inst_i))
+
+    def end_incident(self, m: WorldState) -> None:
+        """The end of an incident: efficacy lost by the engaged and unanswered, trust memory."""
+        self.sync(m)
+        if m.efficacy_unheard > 0 or m.trust_recovery > 0:
+            scal_end = (float(m.efficacy_unheard), float(m.trust_recovery))
+            sk.end_incident(self.book, self.cit, self._mech(m), scal_end, self.inst_i)
+
     def mean_grievance(self, m: WorldState) -> float:
         """Mean of H(1 - T), recomputed only after trust or hardship changed."""
         self.sync(m)
         return float(sk.mean_grievance(self.book, self.inst_f, self.inst_i))
+
+
+def step_columns(step_int: np.ndarray, step_float: np.ndarray, channels: list[str]) -> dict:
+    """The data collector's columns of compiled steps (:func:`sim.model.step_kernels.relax`)."""
+    values = {
+        "step": step_int[:, 0].tolist(),
+        "joined": step_int[:, 1].tolist(),
+        "responses": step_int[:, 2].tolist(),
+    }
+    names = ["engaged", *(f"engaged_{c}" for c in channels), "signal", "legitimacy"]
+    names += ["mean_grievance", "cost_multiplier", "mean_efficacy"]
+    for k, name in enumerate(names):
+        values[name] = step_float[:, k].tolist()
+    return values
+
+
+@functools.cache
+def action_names(mask: int) -> str:
+    """The avalanche table's ``actions`` of an incident: its actions' names, sorted, joined."""
+    return ",".join(sorted(a.value for a in _actions(mask)))
 
 
 def _actions(mask: int) -> list[Action]:

@@ -1,6 +1,8 @@
 """Graph files: edge lists, GraphML and GEXF read into a simple undirected graph on ``0 .. n-1``.
 
-Errors are one line that starts with the file path and says what was expected.
+Errors are one line that starts with the file path and says what was expected. They name a line
+number, never the file's text: a scenario may point at any file (``/proc/self/environ``), and its
+content must not end up in a terminal or on a page.
 """
 
 from __future__ import annotations
@@ -22,8 +24,11 @@ _EDGE_FIELD = re.compile(r"[^\s,]+")
 _CANONICAL_INT = re.compile(r"-?(?:0|[1-9][0-9]*)")
 
 
+MIN_NODES = 2  # a world needs at least two citizens (population.size >= 2)
+
+
 class GraphFileError(ValueError):
-    """A graph file is missing, unreadable, unparsable or describes an empty graph.
+    """A graph file is missing, unreadable, unparsable or has fewer than two nodes.
 
     The message is a single line that starts with the file path and says what was
     expected, e.g. ``"data/g.graphml: could not parse as GraphML: ParseError: ..."``.
@@ -67,8 +72,8 @@ def read_graph(path: str | os.PathLike[str], fmt: str = "auto") -> tuple[nx.Grap
     ------
     GraphFileError
         If the file is missing, is not a regular file, cannot be read or decoded,
-        does not parse in the expected format, or contains no nodes. The one-line
-        message starts with the path.
+        does not parse in the expected format, or has fewer than :data:`MIN_NODES` nodes.
+        The one-line message starts with the path and quotes none of the file's text.
     ValueError
         For an unknown `fmt`.
 
@@ -113,9 +118,11 @@ def read_graph(path: str | os.PathLike[str], fmt: str = "auto") -> tuple[nx.Grap
     except Exception as exc:  # parser failures come in many exception types
         raise GraphFileError(f"{shown}: could not parse as {what}: {_short_reason(exc)}") from exc
 
-    if not labels:
+    if len(labels) < MIN_NODES:
+        count = "contains no nodes" if not labels else f"has {len(labels)} node"
         raise GraphFileError(
-            f"{shown}: {what} file contains no nodes (expected a graph with at least one node)"
+            f"{shown}: {what} file {count} (expected a graph with at least {MIN_NODES} nodes, "
+            f"as population.size >= {MIN_NODES})"
         )
     return _build_graph(labels, src, dst)
 
@@ -135,8 +142,8 @@ def _read_edgelist(file: Path, shown: str) -> tuple[list, np.ndarray, np.ndarray
                 if not fields:
                     continue
                 raise GraphFileError(
-                    f"{shown}: could not parse as edge list: line {lineno} has 1 field "
-                    f"({fields[0]!r}), expected at least 2 (source and target node labels)"
+                    f"{shown}: could not parse as edge list: line {lineno} has 1 field, "
+                    "expected at least 2 (source and target node labels)"
                 )
             source, target = fields[0], fields[1]
             i = index.get(source)
@@ -188,8 +195,17 @@ def _coerce_label(token: str) -> int | str:
 
 
 def _short_reason(exc: BaseException) -> str:
-    """One-line, length-limited description of an exception."""
-    text = str(exc).strip()
-    first = text.splitlines()[0] if text else ""
-    first = first if len(first) <= 200 else first[:197] + "..."
-    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+    """One-line description of an exception that quotes none of the file's text.
+
+    Parsers put the offending text in their messages (a node id, an attribute value); only the
+    exception type and, when the parser gives one, the line and column are kept.
+    """
+    if isinstance(exc, UnicodeDecodeError):
+        return f"{type(exc).__name__}: byte {exc.start} is not UTF-8"
+    if isinstance(exc, OSError):
+        return f"{type(exc).__name__}: {exc.strerror or 'error'}"
+    position = getattr(exc, "position", None)  # xml.etree.ElementTree.ParseError
+    if isinstance(position, tuple) and len(position) == 2:
+        return f"{type(exc).__name__} at line {position[0]}, column {position[1]}"
+    line = re.search(r"\bline (\d+)", str(exc))
+    return f"{type(exc).__name__} at line {line.group(1)}" if line else type(exc).__name__

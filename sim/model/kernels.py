@@ -15,8 +15,11 @@ Bookkeeping (all arrays of length N unless said otherwise):
   because nothing its rule reads has changed since it was last evaluated.
 - ``engaged`` / ``position``: the engaged citizens, unordered, and each one's slot (-1 if not
   engaged).
+- ``ewr`` (K × N, only with ``escalation: rung`` and more than one channel, else 0 × 0):
+  ``ewr[k, i]`` is the engaged weight of i's neighbours engaged through channel k + 1 or a
+  costlier one (row 0 unused: it is ``ew``), summed like ``ew``.
 - ``counters``: [number of candidates, number engaged, number of stale rows, number of citizens
-  with a change of trust this step].
+  with a change of trust this step, number with a change of efficacy this step].
 """
 
 from __future__ import annotations
@@ -24,13 +27,20 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from sim.model import rules
+from sim.model import kernel_cache, rules
+
+# Before any kernel is defined: numba reads each kernel file's stamp when it is decorated.
+kernel_cache.refresh()
 
 __all__ = [
     "decide",
+    "efficacy_commit",
+    "end_incident",
     "full_sums",
     "mark_all",
+    "mark_neighbours",
     "neighbours_of",
+    "rung_sums",
     "set_channels",
     "step_engaged",
     "trust_commit",
@@ -64,6 +74,25 @@ def _row_sums(i, indptr, indices, influence, is_activist, channel):
     return weight, activists
 
 
+@numba.njit(cache=True)
+def rung_sums(indptr, indices, influence, channel, ewr):
+    """Per-channel engaged weights ``ewr`` of everyone, from scratch (escalation by example)."""
+    n = indptr.size - 1
+    for i in range(n):
+        _rung_row(i, indptr, indices, influence, channel, ewr)
+
+
+@numba.njit(cache=True, inline="always")
+def _rung_row(i, indptr, indices, influence, channel, ewr):
+    for k in range(1, ewr.shape[0]):
+        weight = 0.0
+        for jj in range(indptr[i], indptr[i + 1]):
+            j = indices[jj]
+            if rules.counts_toward(channel[j], k + 1, True):
+                weight += influence[j]
+        ewr[k, i] = weight
+
+
 @numba.njit(cache=True, inline="always")
 def _mark(i, is_candidate, candidates, counters):
     if not is_candidate[i]:
@@ -86,6 +115,16 @@ def mark_all(is_candidate, candidates, counters):
 def mark_list(idx, is_candidate, candidates, counters):
     for p in range(idx.size):
         _mark(idx[p], is_candidate, candidates, counters)
+
+
+@numba.njit(cache=True)
+def mark_neighbours(engaged, counters, indptr, indices, is_candidate, candidates):
+    """Every neighbour of an engaged citizen becomes a candidate: the goal push f(t) changed,
+    and with it the signal of exactly those with an engaged neighbour."""
+    for p in range(counters[ENGAGED]):
+        i = engaged[p]
+        for jj in range(indptr[i], indptr[i + 1]):
+            _mark(indices[jj], is_candidate, candidates, counters)
 
 
 @numba.njit(cache=True)
@@ -118,8 +157,14 @@ def decide(
     proposal,
     touched,
     is_touched,
+    efficacy,
+    ewr,
+    factor,
 ):
     """Citizens' move (rules 1-5) for the candidates, the sparked and the engaged.
+
+    ``efficacy`` scales grievance (γ·g·E), ``factor`` is the goal push f(t) on engaged weights,
+    and ``ewr`` holds the per-channel weights of escalation by example (0 rows: ``any``).
 
     Writes each touched citizen's channel at t+1 into ``proposal`` and its index into
     ``touched``; reads only the state at t. Consumes the candidate list. Returns the number
@@ -127,21 +172,34 @@ def decide(
     """
     n_touched = 0
     n_candidates = counters[CANDIDATES]
+    top = costs.size
     for p in range(n_candidates):
         i = candidates[p]
         is_candidate[i] = False
-        signal = rules.social_signal(ew[i], neighbour_weight[i])
-        drive = rules.drive(signal, grievance[i], grievance_weight)
+        current = channel[i]
+        if current >= top:
+            continue  # at the costliest channel already: nothing to join or escalate to
+        moving = rules.efficacious_grievance(grievance[i], efficacy[i])
+        signal = rules.social_signal(rules.pushed_weight(ew[i], factor), neighbour_weight[i])
+        base = rules.drive(signal, moving, grievance_weight)
         discount = 0.0
         if organising_active:
             discount = rules.organising_discount(ea[i], organising, max_discount)
+        # The target is the costliest channel the citizen is willing to use; only a target
+        # above the present channel matters, so look from the top down and stop at the first.
         target = 0
-        for k in range(costs.size):
+        for k in range(top - 1, current - 1, -1):
+            drive = base
+            if k > 0 and ewr.shape[0] > 0:
+                weight = rules.pushed_weight(ewr[k, i], factor)
+                signal = rules.social_signal(weight, neighbour_weight[i])
+                drive = rules.drive(signal, moving, grievance_weight)
             if online[i] or not channel_online[k]:
                 cost = rules.effective_cost(costs[k], multiplier, discount)
                 if rules.willing(drive, threshold[i], cost):
                     target = k + 1
-        if target > channel[i]:
+                    break
+        if target > current:
             proposal[i] = target
             if not is_touched[i]:
                 is_touched[i] = True
@@ -195,13 +253,16 @@ def set_channels(
     answered,
     ever_engaged,
     newly,
+    ewr,
 ):
     """Set ``channel[idx[p]] = values[p]`` and keep every piece of bookkeeping in step.
 
     A citizen who starts or stops engaging changes its neighbours' engaged weight (updated in
     place when every influence is a whole number, so any order of addition is exact; else their
     rows are summed again in CSR order) and makes them candidates; one who leaves is itself a
-    candidate (it may join again) and loses its answered flag and engaged-steps count.
+    candidate (it may join again) and loses its answered flag and engaged-steps count. With
+    escalation by example (``ewr`` has rows) an escalation changes the neighbours' per-channel
+    weights too, and makes them candidates.
     Returns (joined or escalated, changed, newly engaged count); ``newly`` receives the newly
     engaged.
     """
@@ -221,9 +282,11 @@ def set_channels(
         proposal[i] = new
         counts[old] -= 1
         counts[new] += 1
-        if (old == 0) == (new == 0):
+        status = (old == 0) != (new == 0)
+        if not status and ewr.shape[0] == 0:
             continue  # an escalation: neighbours see no difference
-        if new > 0:
+        sign = 0.0
+        if status and new > 0:
             engaged[counters[ENGAGED]] = i
             position[i] = counters[ENGAGED]
             counters[ENGAGED] += 1
@@ -231,7 +294,7 @@ def set_channels(
             newly[n_newly] = i
             n_newly += 1
             sign = 1.0
-        else:
+        elif status:
             slot = position[i]
             last = engaged[counters[ENGAGED] - 1]
             engaged[slot] = last
@@ -248,9 +311,13 @@ def set_channels(
             j = indices[jj]
             _mark(j, is_candidate, candidates, counters)
             if integral:
-                ew[j] += sign * u
-                if act:
-                    ea[j] += sign
+                if status:
+                    ew[j] += sign * u
+                    if act:
+                        ea[j] += sign
+                for k in range(1, ewr.shape[0]):
+                    if (old > k) != (new > k):
+                        ewr[k, j] += (1.0 if new > k else -1.0) * u
             elif not is_stale[j]:
                 is_stale[j] = True
                 stale[counters[STALE]] = j
@@ -259,6 +326,7 @@ def set_channels(
         j = stale[p]
         is_stale[j] = False
         ew[j], ea[j] = _row_sums(j, indptr, indices, influence, is_activist, channel)
+        _rung_row(j, indptr, indices, influence, channel, ewr)
     counters[STALE] = 0
     return joined, changed, n_newly
 
@@ -351,6 +419,65 @@ def trust_commit_all(
             _mark(i, is_candidate, candidates, counters)
             changed += 1
     return changed
+
+
+@numba.njit(cache=True)
+def efficacy_commit(elist, count, edelta, eflag, efficacy, is_candidate, candidates, counters):
+    """Efficacy at t+1 for the citizens who learned this step: E + ΔE, clipped to [0, 1].
+
+    Clears their ΔE; a citizen whose efficacy changed becomes a candidate. Returns how many
+    changed.
+    """
+    changed = 0
+    for p in range(count):
+        i = elist[p]
+        eflag[i] = False
+        new = rules.clip_unit(efficacy[i] + edelta[i])
+        edelta[i] = 0.0
+        if new != efficacy[i]:
+            efficacy[i] = new
+            _mark(i, is_candidate, candidates, counters)
+            changed += 1
+    return changed
+
+
+@numba.njit(cache=True)
+def end_incident(
+    engaged,
+    counters,
+    answered,
+    efficacy,
+    unheard,
+    trust,
+    initial_trust,
+    recovery,
+    hardship,
+    grievance,
+    is_candidate,
+    candidates,
+):
+    """The end of an incident: the engaged and unanswered lose ``unheard``·E, then everyone's
+    trust drifts back by ``recovery``·(T0 - T). Returns (efficacy changes, trust changes)."""
+    efficacy_changed = 0
+    if unheard > 0:
+        for p in range(counters[ENGAGED]):
+            i = engaged[p]
+            if not answered[i]:
+                new = rules.clip_unit(efficacy[i] + rules.efficacy_loss(efficacy[i], unheard))
+                if new != efficacy[i]:
+                    efficacy[i] = new
+                    _mark(i, is_candidate, candidates, counters)
+                    efficacy_changed += 1
+    trust_changed = 0
+    if recovery > 0:
+        for i in range(trust.size):
+            new = rules.clip_unit(rules.recovered_trust(trust[i], initial_trust[i], recovery))
+            if new != trust[i]:
+                trust[i] = new
+                grievance[i] = rules.grievance(hardship[i], new)
+                _mark(i, is_candidate, candidates, counters)
+                trust_changed += 1
+    return efficacy_changed, trust_changed
 
 
 def empty_draws() -> np.ndarray:

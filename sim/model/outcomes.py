@@ -100,6 +100,13 @@ def summarise(
         "conceded": bool(inst.conceded),
         "conceded_at": inst.conceded_at,
     }
+    if getattr(m, "efficacy_in_use", False):
+        # Only when efficacy is in use (DESIGN.md section 9), so older scenarios' rows stay as
+        # they were.
+        summary |= {
+            "efficacy_start": float(m.efficacy_start),
+            "efficacy_end": float(m.mean_efficacy),
+        }
     ever = m.ever_engaged
     activist_neighbour = (m.adjacency @ m.is_activist.astype(float)) > 0
     activist_neighbour &= ~m.is_activist

@@ -1,7 +1,9 @@
 """Seed-node placement: random, hubs (highest degree) and bridges (highest betweenness).
 
 Every random choice is drawn from the caller's :class:`numpy.random.Generator`; ties are broken
-at random from the same generator.
+at random from the same generator. ``random`` and ``hubs`` read the CSR adjacency only;
+``bridges`` uses networkx up to :data:`sim.model.native_graphs.AUTO_NATIVE_ABOVE` nodes (so results
+at those sizes are unchanged) and igraph above.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import networkx as nx
 import numpy as np
 import scipy.sparse
 
+from sim.model.native_graphs import AUTO_NATIVE_ABOVE, sampled_betweenness
 from sim.model.networks import as_int, degrees, seed_from
 
 __all__ = ["choose_nodes", "top_by_betweenness"]
@@ -20,6 +23,11 @@ _PLACEMENTS = ("random", "hubs", "bridges")
 _EXACT_BETWEENNESS_MAX_NODES = 2000
 # Betweenness scores equal to this many decimals (relative to the maximum) count as ties.
 _TIE_DECIMALS = 12
+# Above AUTO_NATIVE_ABOVE nodes, choose_nodes("bridges") samples at most this many arc visits
+# (sources x stored entries of the adjacency), and at least _MIN_NATIVE_SOURCES sources:
+# 20 sources at 10^6 nodes of mean degree 10, well under a minute.
+_NATIVE_ARC_BUDGET = 200_000_000
+_MIN_NATIVE_SOURCES = 16
 
 
 def top_by_betweenness(
@@ -36,7 +44,11 @@ def top_by_betweenness(
     algorithm [1]_, unweighted). With `samples` set, only ``k = min(samples, n)``
     randomly chosen source nodes are used (the Brandes–Pich estimator [2]_;
     networkx's ``k``/``seed`` arguments, with the seed drawn from `rng`), costing
-    O(k·m) instead of O(n·m).
+    O(k·m) instead of O(n·m). When `graph_or_adj` is a sparse matrix of more than
+    :data:`~sim.model.native_graphs.AUTO_NATIVE_ABOVE` nodes and `samples` is set, the
+    same estimator runs in igraph instead
+    (:func:`sim.model.native_graphs.sampled_betweenness`), the ``k`` sources drawn from
+    `rng` with :meth:`numpy.random.Generator.choice`.
 
     Parameters
     ----------
@@ -73,15 +85,19 @@ def top_by_betweenness(
        International Journal of Bifurcation and Chaos 17(7), 2303–2318 (2007).
     """
     if isinstance(graph_or_adj, nx.Graph):
-        graph = graph_or_adj
+        graph, n = graph_or_adj, graph_or_adj.number_of_nodes()
     else:
-        graph = nx.from_scipy_sparse_array(graph_or_adj)
-    n = graph.number_of_nodes()
+        graph, n = None, graph_or_adj.shape[0]
     eligible = _eligible(exclude, n)
     count = _clip_count(count, eligible.size)
     if count == 0:
         return np.empty(0, dtype=np.int64)
-    scores = _betweenness(graph, rng, samples)
+    if graph is None and samples is not None and n > AUTO_NATIVE_ABOVE:
+        scores = _native_betweenness(graph_or_adj, rng, samples)
+    else:
+        if graph is None:
+            graph = nx.from_scipy_sparse_array(graph_or_adj)
+        scores = _betweenness(graph, rng, samples)
     return _top_with_random_ties(scores, eligible, count, rng)
 
 
@@ -104,8 +120,11 @@ def choose_nodes(
         ``"hubs"``: highest degree. ``"bridges"``: highest betweenness centrality,
         exact when ``n <= 2000``, otherwise estimated from
         ``min(betweenness_samples, n)`` sampled sources (see
-        :func:`top_by_betweenness`). Ties are broken uniformly at random: the eligible
-        nodes are permuted with `rng` and then stably sorted by decreasing score.
+        :func:`top_by_betweenness`); above ``AUTO_NATIVE_ABOVE`` (50,000) nodes by
+        igraph from ``min(betweenness_samples, max(16, 2e8 // adj.nnz))`` sources drawn
+        from `rng` (a fixed work budget: 20 sources at 10⁶ nodes of mean degree 10).
+        Ties are broken uniformly at random: the eligible nodes are permuted with `rng`
+        and then stably sorted by decreasing score.
     count : int
         Number of nodes wanted (>= 0); clipped to the number of eligible nodes.
     adj : scipy.sparse.csr_array
@@ -113,8 +132,8 @@ def choose_nodes(
     rng : numpy.random.Generator
         Source of all randomness.
     graph : networkx.Graph, optional
-        The graph `adj` was built from; used by ``"bridges"`` to avoid rebuilding it
-        from `adj`.
+        The graph `adj` was built from; used by ``"bridges"`` (up to 50,000 nodes) to
+        avoid rebuilding it from `adj`.
     exclude : numpy.ndarray of bool, optional
         Mask of length ``n``; ``True`` marks nodes that must not be chosen.
     betweenness_samples : int, default 256
@@ -147,6 +166,10 @@ def choose_nodes(
     if placement == "hubs":
         return _top_with_random_ties(degrees(adj), eligible, count, rng)
 
+    if n > AUTO_NATIVE_ABOVE:
+        budget = max(_MIN_NATIVE_SOURCES, _NATIVE_ARC_BUDGET // max(adj.nnz, 1))
+        samples = min(as_int(betweenness_samples, "betweenness_samples"), budget)
+        return _top_with_random_ties(_native_betweenness(adj, rng, samples), eligible, count, rng)
     if graph is None:
         graph = nx.from_scipy_sparse_array(adj)
     elif graph.number_of_nodes() != n:
@@ -173,6 +196,23 @@ def _betweenness(graph: nx.Graph, rng: np.random.Generator, samples: int | None)
         values = np.fromiter((scores[i] for i in range(n)), dtype=np.float64, count=n)
     except KeyError as exc:
         raise ValueError(f"graph nodes must be the integers 0 .. {n - 1}") from exc
+    return _relative(values)
+
+
+def _native_betweenness(
+    adj: scipy.sparse.sparray | scipy.sparse.spmatrix, rng: np.random.Generator, samples: int
+) -> np.ndarray:
+    """Source-sampled betweenness by igraph, the sources drawn from `rng`."""
+    n = adj.shape[0]
+    samples = as_int(samples, "samples")
+    if samples < 1:
+        raise ValueError(f"betweenness samples must be at least 1, got {samples}")
+    sources = rng.choice(n, size=min(samples, n), replace=False)
+    return _relative(sampled_betweenness(adj, sources))
+
+
+def _relative(values: np.ndarray) -> np.ndarray:
+    """Scores relative to the largest, rounded so that floating-point noise ties."""
     top = values.max(initial=0.0)
     return np.round(values / top, _TIE_DECIMALS) if top > 0 else values
 

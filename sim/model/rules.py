@@ -18,6 +18,10 @@ grievance                    g_i      Epstein (2002): G = H (1 - L)
 social signal                s_i      Watts (2002), weighted by influence u_j
 transaction cost             c_k      channel k's cost, times suppression m(t)
 organising discount          o_i      activists lower neighbours' costs
+efficacy                     E_i      Gamson (1968); Sjoberg, Mellon & Peixoto (2017)
+goal push                    f(t)     a public response threshold's goal gradient
+                                      (Hull 1932; Kivetz, Urminsky & Zheng 2006)
+initial trust                T0_i     trust memory: drift back between incidents
 ===========================  =======  ===============================================
 
 Compiled code is cached on disk (``cache=True``). numba keys a cache on the file that defines
@@ -34,6 +38,14 @@ Watts, D. J. (2002). A simple model of global cascades on random networks. *PNAS
 5766-5771.
 Epstein, J. M. (2002). Modeling civil violence: an agent-based computational approach. *PNAS*
 99(suppl. 3), 7243-7250.
+Gamson, W. A. (1968). *Power and Discontent*. Dorsey.
+Hirschman, A. O. (1970). *Exit, Voice, and Loyalty*. Harvard University Press.
+Sjoberg, F. M., Mellon, J. & Peixoto, T. (2017). The effect of bureaucratic responsiveness on
+citizen participation. *Public Administration Review* 77(3), 340-351.
+Kivetz, R., Urminsky, O. & Zheng, Y. (2006). The goal-gradient hypothesis resurrected. *Journal
+of Marketing Research* 43(1), 39-58.
+Yasseri, T., Hale, S. A. & Margetts, H. (2017). Rapid rise and decay in petition signing. *EPJ
+Data Science* 6, 20.
 """
 
 from __future__ import annotations
@@ -83,6 +95,53 @@ def effective_cost(cost: float, multiplier: float, discount: Num) -> Num:
 def drive(signal: Num, grievance_: Num, grievance_weight: float) -> Num:
     """What pushes a citizen to act: s_i + γ g_i."""
     return signal + grievance_weight * grievance_
+
+
+@numba.vectorize(_F2, cache=True)
+def efficacious_grievance(grievance_: Num, efficacy: Num) -> Num:
+    """Grievance as it moves a citizen to act: g_i · E_i (Gamson 1968).
+
+    With efficacy 1 (the default) this is g_i exactly; with efficacy 0 grievance moves nobody
+    (low efficacy with low trust withdraws: Hirschman's exit rather than voice).
+    """
+    return grievance_ * efficacy
+
+
+@numba.vectorize(["boolean(int64, int64, boolean)"], cache=True)
+def counts_toward(neighbour_channel: Num, channel: Num, rung: bool) -> Num:
+    """Whether an engaged neighbour's engagement counts toward channel k's social signal.
+
+    ``escalation: any`` (``rung`` false): every engaged neighbour counts for every channel.
+    ``escalation: rung``: only neighbours engaged through channel k or a costlier one (people
+    march when their friends march, not when their friends clicked; DESIGN.md section 9).
+    With one channel both rules are the same.
+    """
+    if rung:
+        return neighbour_channel >= channel
+    return neighbour_channel > 0
+
+
+@numba.vectorize(_F3, cache=True)
+def goal_push(people: Num, at: float, push: float) -> Num:
+    """Weight factor f = 1 + push · count/at of engaged citizens before a commitment is reached.
+
+    The goal gradient (Hull 1932; Kivetz, Urminsky & Zheng 2006): effort rises as a public
+    goal nears. ``count`` is in people (citizens × ``population.scale``); f = 1 when
+    ``push`` = 0, and f returns to 1 once the commitment is reached.
+    """
+    return 1.0 + push * people / at
+
+
+@numba.vectorize(_F2, cache=True)
+def people(citizens: Num, scale: float) -> Num:
+    """A count of simulated citizens in people: citizens × ``population.scale``."""
+    return citizens * scale
+
+
+@numba.vectorize(_F2, cache=True)
+def pushed_weight(engaged_weight: Num, factor: float) -> Num:
+    """Engaged weight Σ u_j of a citizen's engaged neighbours, times the goal push f."""
+    return engaged_weight * factor
 
 
 @numba.vectorize(["boolean(float64, float64, float64)"], cache=True)
@@ -144,6 +203,30 @@ def answer_gain(trust: Num, reward: float) -> Num:
 
 
 @numba.vectorize(_F2, cache=True)
+def efficacy_gain(efficacy: Num, rate: float) -> Num:
+    """An answer (``efficacy.answered``) or a neighbour's answer (``efficacy.observed``) raises
+    efficacy by rate · (1 - E): being answered breeds participation (Sjoberg, Mellon & Peixoto
+    2017: +57 %)."""
+    return rate * (1.0 - efficacy)
+
+
+@numba.vectorize(_F2, cache=True)
+def efficacy_loss(efficacy: Num, unheard: float) -> Num:
+    """An incident ends with the citizen engaged and unanswered: efficacy falls by unheard · E."""
+    return -(unheard * efficacy)
+
+
+@numba.vectorize(_F3, cache=True)
+def recovered_trust(trust: Num, initial_trust: Num, recovery: float) -> Num:
+    """Trust memory between incidents: T + recovery · (T0 - T), drifting back to T0.
+
+    So an institution is not judged forever on one bad year (DESIGN.md section 9); the caller
+    clips the result to [0, 1].
+    """
+    return trust + recovery * (initial_trust - trust)
+
+
+@numba.vectorize(_F2, cache=True)
 def relieved_hardship(hardship: Num, relief: float) -> Num:
     """``concede``: hardship falls by the share ``relief``, once, for everyone."""
     return hardship * (1.0 - relief)
@@ -179,6 +262,14 @@ ELEMENTWISE = (
     "relieved_hardship",
     "diffused_trust_change",
     "clip_unit",
+    "efficacious_grievance",
+    "counts_toward",
+    "goal_push",
+    "people",
+    "pushed_weight",
+    "efficacy_gain",
+    "efficacy_loss",
+    "recovered_trust",
 )
 
 

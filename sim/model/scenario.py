@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import copy
 import re
+import reprlib
+import stat
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from sim.model.schema import Action, Scenario, ScenarioError, Section
+from sim.model.schema import NAME_PATTERN, Action, Scenario, ScenarioError, Section
 
 __all__ = [
     "Scenario",
@@ -32,19 +34,25 @@ __all__ = [
     "load_scenario",
     "parse_override",
     "read_yaml_mapping",
+    "shown",
 ]
+
+# A scenario or experiment file larger than this is refused before it is read: a million
+# per-citizen values take about 10 MB.
+MAX_FILE_BYTES = 256 * 1024 * 1024
 
 
 def load_scenario(
-    source: str | Path | Mapping[str, Any],
+    source: str | Path | Mapping[str, Any] | Scenario,
     overrides: Sequence[str] | Mapping[str, Any] | None = None,
 ) -> Scenario:
-    """Load and validate a scenario from a YAML file or a mapping.
+    """Load and validate a scenario from a YAML file, a mapping, or a scenario to override.
 
     Parameters
     ----------
     source
-        Path to a YAML file, or a mapping with the same structure.
+        Path to a YAML file, a mapping with the same structure, or a :class:`Scenario` (its
+        file, if it came from one, still anchors relative graph-file paths).
     overrides
         ``["key.path=value", ...]`` strings (values parsed as YAML) or a mapping
         ``{"key.path": value}``; list items are addressed as ``channels[0].cost``.
@@ -59,19 +67,27 @@ def load_scenario(
     ScenarioError
         With a one-line message ``<file>: <key.path>: <what was expected>``.
     """
-    if isinstance(source, Mapping):
+    if isinstance(source, Scenario):
+        if not overrides:
+            return source
+        label, raw, origin = source.source or "<scenario>", source.to_dict(), source.source
+    elif isinstance(source, Mapping):
         label, raw = "<scenario>", copy.deepcopy(dict(source))
         origin = None
     else:
         path = Path(source)
-        label, origin = str(source), str(path.resolve())
+        label = str(source)
         _, raw = read_yaml_mapping(path, label)
+        origin = str(path.resolve())
     pairs = _override_pairs(overrides, label)
-    if pairs:
-        label = f"{label} (with --set {', '.join(k for k, _ in pairs)})"
-        base = _validate(raw, label, origin)
-        raw = apply_overrides(raw, base, pairs, label)
-    return _validate(raw, label, origin)
+    try:
+        if pairs:
+            label = f"{label} (with --set {', '.join(k for k, _ in pairs)})"
+            base = _validate(raw, label, origin)
+            raw = apply_overrides(raw, base, pairs, label)
+        return _validate(raw, label, origin)
+    except RecursionError:
+        raise ScenarioError(f"{label}: values are nested too deeply") from None
 
 
 def read_yaml_mapping(
@@ -79,21 +95,39 @@ def read_yaml_mapping(
 ) -> tuple[str, dict[str, Any]]:
     """Read a YAML file whose top level is a mapping of ``what`` keys; returns (text, mapping).
 
-    Every problem (missing file, a folder, unreadable, invalid YAML, empty, not a mapping) is
-    raised as ``error`` with a one-line message that starts with ``label``.
+    Only a regular file is opened (a FIFO or a device is refused before it can block or stream
+    forever), and only up to :data:`MAX_FILE_BYTES`. The YAML is read by :func:`safe_yaml`:
+    aliases and duplicate keys are errors. Every problem (missing file, a folder, unreadable,
+    invalid YAML, empty, not a mapping) is raised as ``error`` with a one-line message that
+    starts with ``label``; the message never quotes the file's content beyond a short value.
     """
-    if not path.exists():
-        raise error(f"{label}: no such file")
-    if path.is_dir():
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise error(f"{label}: no such file") from None
+    except OSError as exc:
+        raise error(f"{label}: cannot read file: {exc.strerror or type(exc).__name__}") from None
+    if stat.S_ISDIR(info.st_mode):
         raise error(f"{label}: is a directory, expected a YAML {what} file")
+    if not stat.S_ISREG(info.st_mode):
+        raise error(f"{label}: not a regular file (a pipe, a device); expected a YAML {what} file")
+    if info.st_size > MAX_FILE_BYTES:
+        raise error(
+            f"{label}: file is {info.st_size / 2**20:.0f} MB, larger than the "
+            f"{MAX_FILE_BYTES // 2**20} MB a {what} file may be"
+        )
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise error(f"{label}: cannot read file: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise error(f"{label}: cannot read file: not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise error(f"{label}: cannot read file: {exc.strerror or type(exc).__name__}") from None
     try:
-        raw = yaml.safe_load(text)
+        raw = safe_yaml(text)
     except yaml.YAMLError as exc:
         raise error(f"{label}: {_yaml_reason(exc)}") from None
+    except RecursionError:
+        raise error(f"{label}: invalid YAML: values are nested too deeply") from None
     if raw is None:
         raise error(f"{label}: file is empty, expected a mapping of {what} keys")
     if not isinstance(raw, dict):
@@ -103,11 +137,88 @@ def read_yaml_mapping(
     return text, raw
 
 
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when installed
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """The safe loader, with duplicate keys as errors (it would silently keep the last)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                duplicate = key in seen
+                seen.add(key)
+            except TypeError:  # an unhashable key: the base class reports it
+                continue
+            if duplicate:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {shown(key)}", key_node.start_mark
+                )
+        return super().construct_mapping(node, deep=deep)
+
+
+def safe_yaml(text: str) -> Any:
+    """Parse YAML text with the safe loader (libyaml's when present), refusing aliases.
+
+    An alias (``*name``) lets a few hundred bytes describe gigabytes once expanded (a "billion
+    laughs" file); no scenario needs one, so any alias is an error naming its line. Duplicate
+    keys are errors too. Raises :class:`yaml.YAMLError`.
+    """
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _refuse_aliases(node)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _refuse_aliases(root: yaml.Node) -> None:
+    """Raise at the first node reached twice: the composer makes an alias the anchored node."""
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, Any]] = [(root, root.start_mark)]
+    while stack:
+        node, mark = stack.pop()
+        if id(node) in seen:
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed; write the value out", mark
+            )
+        seen.add(id(node))
+        children: list[tuple[yaml.Node, Any]] = []
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                children += [(key, key.start_mark), (value, key.start_mark)]
+        elif isinstance(node, yaml.SequenceNode):
+            previous = node.start_mark
+            for item in node.value:
+                children.append((item, previous))
+                previous = item.end_mark
+        stack.extend(reversed(children))  # visited in file order: the second use is the alias
+
+
 def _yaml_reason(exc: yaml.YAMLError) -> str:
     mark = getattr(exc, "problem_mark", None)
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
     where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-    return f"{where}invalid YAML: {problem}"
+    return f"{where}invalid YAML: {_cut(problem)}"
+
+
+_REPR = reprlib.Repr(maxstring=80, maxother=80, maxlist=6, maxtuple=6, maxdict=4, maxlevel=2)
+MAX_MESSAGE = 400
+
+
+def shown(value: Any) -> str:
+    """A value as an error message shows it: its ``repr``, cut to about 80 characters."""
+    return _REPR.repr(value)
+
+
+def _cut(text: str, limit: int = 160) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _validate(raw: dict[str, Any], label: str, origin: str | None) -> Scenario:
@@ -123,7 +234,7 @@ def format_error(exc: ValidationError, raw: Any, label: str) -> str:
     err = exc.errors(include_url=False)[0]
     path = _key_path(err["loc"], raw)
     kind, ctx, given = err["type"], err.get("ctx", {}), err.get("input")
-    message = err["msg"]
+    message = _cut(err["msg"], MAX_MESSAGE)
     if kind == "unknown_key":
         path = _join(path, ctx["key"])
         message = f"unknown key; expected one of: {ctx['expected']}"
@@ -139,17 +250,17 @@ def format_error(exc: ValidationError, raw: Any, label: str) -> str:
             "less_than": "<",
         }[kind]
         bound = next(iter(ctx.values()))
-        message = f"must be {op} {bound}, got {given!r}"
+        message = f"must be {op} {bound}, got {shown(given)}"
     elif kind == "union_tag_invalid":
         path = _join(path, ctx["discriminator"].strip("'"))
-        message = f"expected one of {ctx['expected_tags']}, got {ctx['tag']!r}"
+        message = f"expected one of {ctx['expected_tags']}, got {shown(ctx['tag'])}"
     elif kind == "union_tag_not_found":
         path = _join(path, ctx["discriminator"].strip("'"))
         message = "missing; this key selects the kind of entry"
     elif kind == "missing":
         message = "required key is missing"
     elif kind in {"enum", "literal_error"}:
-        message = f"expected {ctx.get('expected')}, got {given!r}"
+        message = f"expected {ctx.get('expected')}, got {shown(given)}"
     elif kind.endswith("_type") or kind.endswith("_parsing"):
         expected = {
             "float": "a number",
@@ -160,16 +271,24 @@ def format_error(exc: ValidationError, raw: Any, label: str) -> str:
             "dict": "a mapping",
             "model": "a mapping",
         }.get(kind.split("_")[0], kind.split("_")[0])
-        message = f"expected {expected}, got {given!r}"
+        message = f"expected {expected}, got {shown(given)}"
     elif kind == "too_short":
         message = (
             f"expected at least {ctx.get('min_length')} item(s), got {ctx.get('actual_length')}"
         )
+    elif kind == "string_pattern_mismatch" and ctx.get("pattern") == NAME_PATTERN:
+        message = (
+            "expected a plain file name (letters, digits, _ . -; not starting with a dot), "
+            f"got {shown(given)}"
+        )
     elif kind == "string_pattern_mismatch":
-        message = f"expected a name matching {ctx.get('pattern')}, got {given!r}"
+        message = f"expected a name matching {ctx.get('pattern')}, got {shown(given)}"
+    elif kind == "finite_number":
+        message = f"expected a finite number, got {shown(given)}"
+    message = _cut(message, MAX_MESSAGE)
     if path == "":
         return f"{label}: {message}"
-    return f"{label}: {path}: {message}"
+    return f"{label}: {_cut(path)}: {message}"
 
 
 def _key_path(loc: Sequence[Any], raw: Any) -> str:
@@ -233,7 +352,7 @@ def parse_override(text: str) -> tuple[str, Any]:
     if not key:
         raise ScenarioError(f"--set {text}: expected key.path=value")
     try:
-        parsed = yaml.safe_load(value) if value.strip() else ""
+        parsed = safe_yaml(value) if value.strip() else ""
     except yaml.YAMLError as exc:
         raise ScenarioError(f"--set {key}: value is not valid YAML: {_yaml_reason(exc)}") from None
     return key, parsed

@@ -21,7 +21,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-__all__ = ["Action", "Scenario", "ScenarioError", "Section", "at_path"]
+__all__ = ["NAME_PATTERN", "Action", "Scenario", "ScenarioError", "Section", "at_path"]
 
 
 class ScenarioError(ValueError):
@@ -33,9 +33,12 @@ class ScenarioError(ValueError):
 
 
 class Section(BaseModel):
-    """Base of every schema section: strict types, frozen, unknown keys rejected by name."""
+    """Base of every schema section: strict types, frozen, unknown keys rejected by name, and
+    every number finite (``.nan`` and ``.inf`` are refused wherever a number goes)."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, validate_default=True)
+    model_config = ConfigDict(
+        extra="forbid", strict=True, frozen=True, validate_default=True, allow_inf_nan=False
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -50,6 +53,9 @@ class Section(BaseModel):
                 )
         return data
 
+
+# A name that is a plain file name: results go to results/<name>, so never "", "." or "..".
+NAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$"
 
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
@@ -118,22 +124,43 @@ Distribution = Annotated[Fixed | Uniform | Normal | Beta | Values, Field(discrim
 class Population(Section):
     size: int = Field(2000, ge=2, le=50_000_000, description="Number of citizens (graph nodes).")
     online_share: Unit = Field(0.85, description="Share of citizens with digital access.")
+    scale: float = Field(
+        1.0,
+        gt=0.0,
+        description="People one simulated citizen stands for: incident sizes compared with data, "
+        "and commit.at, are in people (DESIGN.md section 9).",
+    )
+
+
+Generator = Annotated[
+    Literal["auto", "networkx", "native"],
+    Field(
+        description="Library that generates the graph: networkx, or native (networkit; igraph "
+        "for stochastic_block), straight into the sparse adjacency, 10-50x faster and leaner. "
+        "auto (default): networkx up to 50,000 citizens, so scenarios written before native "
+        "generation keep their exact graphs and results, native above. Either way the graph "
+        "is reproducible from the seed; networkx and native give different graphs.",
+    ),
+]
 
 
 class ErdosRenyi(Section):
     kind: Literal["erdos_renyi"]
     mean_degree: float = Field(8.0, gt=0.0)
+    generator: Generator = "auto"
 
 
 class WattsStrogatz(Section):
     kind: Literal["watts_strogatz"]
     mean_degree: float = Field(8.0, ge=2.0, description="Rounded to the nearest even integer.")
     rewire: Unit = 0.1
+    generator: Generator = "auto"
 
 
 class BarabasiAlbert(Section):
     kind: Literal["barabasi_albert"]
     mean_degree: float = Field(8.0, ge=2.0, description="Twice the edges each new node attaches.")
+    generator: Generator = "auto"
 
 
 class StochasticBlock(Section):
@@ -143,6 +170,32 @@ class StochasticBlock(Section):
     p_out: Unit = Field(0.001, description="Edge density between communities.")
     sizes: list[Annotated[int, Field(ge=1)]] | None = Field(
         None, description="Community sizes (sum = population.size); equal sizes when omitted."
+    )
+    generator: Generator = "auto"
+
+
+class Hyperbolic(Section):
+    """Random hyperbolic graph (Krioukov et al. 2010): heavy-tailed degrees and high clustering.
+
+    Points in a hyperbolic disk linked when close; a model of online social networks. Generated
+    by networkit (von Looz et al. 2015) at every size: networkx has no such generator.
+    """
+
+    kind: Literal["hyperbolic"]
+    mean_degree: float = Field(
+        8.0, gt=0.0, description="Target mean degree (realised within about 10 % for n >= 1e4)."
+    )
+    gamma: float = Field(
+        3.0, gt=2.0, le=10.0, description="Power-law exponent of the degree distribution."
+    )
+    temperature: float = Field(
+        0.0,
+        ge=0.0,
+        lt=1.0,
+        description="0 links every close pair (most clustering); towards 1, links more random.",
+    )
+    generator: Literal["auto", "native"] = Field(
+        "auto", description="Always native (networkit); auto and native are the same."
     )
 
 
@@ -157,9 +210,22 @@ class GraphFile(Section):
 
 
 Network = Annotated[
-    ErdosRenyi | WattsStrogatz | BarabasiAlbert | StochasticBlock | Complete | GraphFile,
+    ErdosRenyi
+    | WattsStrogatz
+    | BarabasiAlbert
+    | StochasticBlock
+    | Hyperbolic
+    | Complete
+    | GraphFile,
     Field(discriminator="kind"),
 ]
+
+
+class Escalation(StrEnum):
+    """Which engaged neighbours make a citizen willing to use a channel (DESIGN.md section 9)."""
+
+    ANY = "any"
+    RUNG = "rung"
 
 
 class Citizens(Section):
@@ -176,6 +242,32 @@ class Citizens(Section):
         description="Trust T in the institution; legitimacy L is its mean.",
     )
     grievance_weight: NonNegative = Field(0.2, description="γ: weight of grievance H(1-T).")
+    efficacy: Distribution = Field(
+        default_factory=lambda: Fixed(dist="fixed", value=1.0),
+        description="Efficacy E in [0, 1]: grievance acts as γ·g·E (Gamson 1968).",
+    )
+    escalation: Escalation = Field(
+        Escalation.ANY,
+        strict=False,
+        description="any: every engaged neighbour counts for every channel; rung: only "
+        "neighbours engaged through that channel or a costlier one.",
+    )
+
+    @model_validator(mode="after")
+    def _efficacy_in_unit(self) -> Self:
+        dist = self.efficacy
+        match dist:
+            case Fixed(value=v) | Normal(mean=v):
+                bad = [v] if not 0.0 <= v <= 1.0 else []
+            case Uniform(low=low, high=high):
+                bad = [v for v in (low, high) if not 0.0 <= v <= 1.0]
+            case Values(values=values):
+                bad = [v for v in values if not 0.0 <= v <= 1.0][:1]
+            case _:
+                bad = []
+        if bad:
+            raise at_path("citizens.efficacy", "efficacy must lie in [0, 1], got {got}", got=bad[0])
+        return self
 
 
 class Placement(StrEnum):
@@ -216,6 +308,7 @@ class Action(StrEnum):
     RESPOND = "respond"
     CONCEDE = "concede"
     SUPPRESS = "suppress"
+    COMMIT = "commit"
 
 
 class Ignore(Section):
@@ -253,8 +346,24 @@ class Suppress(Section):
     observed_backlash: Unit = Field(0.01, description="Their neighbours lose this*T per step.")
 
 
+class Commit(Section):
+    """A public promise to answer any incident whose engaged count reaches ``at`` people.
+
+    UK Parliament petitions: an answer at 10,000 signatures, a debate at 100,000 (DESIGN.md
+    section 9). Before it is reached, engaged citizens campaign harder (goal gradient).
+    """
+
+    action: Literal["commit"]
+    at: float = Field(ge=1.0, description="Engaged people (citizens × population.scale).")
+    reward: Unit = Field(0.3, description="Answered citizens gain reward*(1-T).")
+    push: NonNegative = Field(
+        0.0, description="Before `at`: engaged weight × (1 + push·count/at) (goal gradient)."
+    )
+    observed: Unit = Field(0.0, description="Neighbours of answered citizens gain observed*(1-T).")
+
+
 PolicyAction = Annotated[
-    Ignore | Broadcast | Respond | Concede | Suppress, Field(discriminator="action")
+    Ignore | Broadcast | Respond | Concede | Suppress | Commit, Field(discriminator="action")
 ]
 
 
@@ -276,10 +385,31 @@ class SeedKind(StrEnum):
     RANDOM = "random"
     HUBS = "hubs"
     BRIDGES = "bridges"
+    NONE = "none"  # no campaign: the do-nothing baseline a planner compares with
+
+
+class Trigger(Section):
+    """Launch the campaign on an event rather than at a fixed step (episode mode).
+
+    The campaign is launched before the first step (at or after ``at_step``) whose starting
+    state meets the condition: the engaged share at least ``engaged`` (an outside incident
+    growing big), or the institution's signal at least ``signal``.
+    """
+
+    engaged: Unit | None = Field(None, description="Engaged share that launches the campaign.")
+    signal: NonNegative | None = Field(None, description="Signal S(t) that launches it.")
+
+    @model_validator(mode="after")
+    def _one_condition(self) -> Self:
+        if (self.engaged is None) == (self.signal is None):
+            raise PydanticCustomError("exclusive", "give exactly one of engaged or signal", {})
+        return self
 
 
 class Seeding(Section):
-    kind: SeedKind = Field(SeedKind.ACTIVISTS, strict=False)
+    kind: SeedKind = Field(
+        SeedKind.ACTIVISTS, strict=False, description="Who is seeded; none: no campaign."
+    )
     count: int | None = Field(
         None, ge=0, description="Number of seeds (default: 1, or all activists)."
     )
@@ -290,6 +420,9 @@ class Seeding(Section):
         ge=0,
         description="Step at which the campaign is launched (episode mode); before it the world "
         "runs on its own (sparks, institution).",
+    )
+    trigger: Trigger | None = Field(
+        None, description="Launch on an event (at or after at_step) instead of at a fixed step."
     )
 
     @model_validator(mode="after")
@@ -305,6 +438,19 @@ class Sparks(Section):
 
 class TrustSection(Section):
     diffusion: Unit = Field(0.0, description="T_i <- T_i + diffusion*(mean neighbour T - T_i).")
+    recovery: Unit = Field(
+        0.0, description="Between incidents: T_i <- T_i + recovery*(T0_i - T_i) (trust memory)."
+    )
+
+
+class EfficacySection(Section):
+    """How citizens learn efficacy (DESIGN.md section 9; Sjoberg, Mellon & Peixoto 2017)."""
+
+    answered: Unit = Field(0.0, description="An answered citizen gains answered*(1-E).")
+    observed: Unit = Field(0.0, description="A neighbour of one answered gains observed*(1-E).")
+    unheard: Unit = Field(
+        0.0, description="Engaged and unanswered when an incident ends: loses unheard*E."
+    )
 
 
 class Dynamics(Section):
@@ -321,6 +467,12 @@ class Avalanches(Section):
 
 class Outcomes(Section):
     global_share: float = Field(0.5, gt=0.0, le=1.0)
+    window: int | None = Field(
+        None,
+        ge=1,
+        description="Also measure outcomes over this many steps after the campaign's launch "
+        "(window_* in the summary; episode mode).",
+    )
 
 
 class Mode(StrEnum):
@@ -331,7 +483,7 @@ class Mode(StrEnum):
 class Scenario(Section):
     """One world: population, network, citizens, activists, channels, institution, dynamics."""
 
-    name: str = Field("scenario", pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str = Field("scenario", pattern=NAME_PATTERN, max_length=200)
     description: str = ""
     mode: Mode = Field(Mode.EPISODE, strict=False)
     seed: int = Field(1, ge=0)
@@ -344,6 +496,7 @@ class Scenario(Section):
     seeding: Seeding = Field(default_factory=Seeding)
     sparks: Sparks = Field(default_factory=Sparks)
     trust: TrustSection = Field(default_factory=TrustSection)
+    efficacy: EfficacySection = Field(default_factory=EfficacySection)
     dynamics: Dynamics = Field(default_factory=Dynamics)
     avalanches: Avalanches = Field(default_factory=Avalanches)
     outcomes: Outcomes = Field(default_factory=Outcomes)
@@ -379,7 +532,7 @@ class Scenario(Section):
                 got=self.seeding.channel,
             )
         n = self.population.size
-        for key in ("threshold", "hardship", "trust"):
+        for key in ("threshold", "hardship", "trust", "efficacy"):
             dist = getattr(self.citizens, key)
             if isinstance(dist, Values) and len(dist.values) != n and not self._size_from_file:
                 raise at_path(

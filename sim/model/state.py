@@ -71,5 +71,18 @@ class WorldState(Protocol):
     organising_active: bool
     cost_multiplier: float
     institution: mesa.Agent  # sim.model.agents.Institution
+    # the mechanisms of DESIGN.md section 9 (sim.model.mechanisms)
+    efficacy: np.ndarray
+    initial_trust: np.ndarray
+    efficacy_delta: np.ndarray | None
+    efficacy_answered: float
+    efficacy_observed: float
+    efficacy_unheard: float
+    efficacy_in_use: bool
+    trust_recovery: float
+    scale: float
+    rung: bool
 
     def draw_tiebreak(self, size: int) -> np.ndarray: ...
+
+    def push_factor(self) -> float: ...

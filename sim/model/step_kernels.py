@@ -11,9 +11,14 @@ Randomness: the run's ``numpy.random.Generator`` is passed in; numba draws from 
 generator with numpy's algorithms, so ``rng.random(k)`` here is ``rng.random(k)`` in Python
 (fatigue draws, then the respond tie-breaks, as the other engines draw them).
 
-Legitimacy and mean grievance are ``numpy.mean``: :func:`pairwise_mean` is numpy's pairwise
-summation (``DOUBLE_pairwise_sum``) written out, so the mean is numpy's to the last bit; it is
-recomputed only after a step that changed trust (or hardship).
+Legitimacy, mean grievance and mean efficacy are ``numpy.mean``: :func:`pairwise_mean`
+(:mod:`sim.model.pairwise`) is numpy's pairwise summation (``DOUBLE_pairwise_sum``) written out,
+so the mean is numpy's to the last bit; it is recomputed only after a step that changed trust
+(or hardship, or efficacy).
+
+The mechanisms of DESIGN.md section 9 travel in the tuple ``mech`` (efficacy, initial trust,
+efficacy changes, their list and flags, per-channel weights of escalation by example, and the
+flags of the commitments reached in the incident); their scalars are ``scal[8:]``.
 """
 
 from __future__ import annotations
@@ -22,15 +27,24 @@ import numba
 import numpy as np
 
 from sim.model import kernels, rules
+from sim.model.pairwise import pairwise_mean
 
-__all__ = ["ACTION_CODES", "one_step", "pairwise_mean", "relax"]
+__all__ = [
+    "ACTION_CODES",
+    "end_incident",
+    "mean_efficacy",
+    "one_step",
+    "pairwise_mean",
+    "push_factor",
+    "relax",
+]
 
 # Policy actions as codes (the order of sim.model.schema.Action) and the bit of each in a mask.
-IGNORE, BROADCAST, RESPOND, CONCEDE, SUPPRESS = range(5)
-ACTION_CODES = ("ignore", "broadcast", "respond", "concede", "suppress")
+IGNORE, BROADCAST, RESPOND, CONCEDE, SUPPRESS, COMMIT = range(6)
+ACTION_CODES = ("ignore", "broadcast", "respond", "concede", "suppress", "commit")
 
 # Slots of the institution's float state ``inst_f``.
-SIGNAL, CUMULATIVE, SEVERITY, BUILT_MULTIPLIER, LEGITIMACY, GRIEVANCE = range(6)
+SIGNAL, CUMULATIVE, SEVERITY, BUILT_MULTIPLIER, LEGITIMACY, GRIEVANCE, PUSH, EFFICACY = range(8)
 # Slots of the integer state ``inst_i``.
 (
     CONCEDED,
@@ -47,89 +61,13 @@ SIGNAL, CUMULATIVE, SEVERITY, BUILT_MULTIPLIER, LEGITIMACY, GRIEVANCE = range(6)
     NEWLY,
     EVERYONE,
     CHANGED_ANY,
-) = range(14)
-# Extra slot of the bookkeeping counters: the citizens with a change of trust this step.
-DELTAS = 3
-
-
-@numba.njit(cache=True)
-def _block_sum(a, lo, n):
-    """numpy's pairwise sum of a block of at most 128 numbers (eight running sums)."""
-    if n < 8:
-        res = 0.0
-        for i in range(lo, lo + n):
-            res += a[i]
-        return res
-    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
-    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
-    i = 8
-    end = n - (n % 8)
-    while i < end:
-        r0 += a[lo + i]
-        r1 += a[lo + i + 1]
-        r2 += a[lo + i + 2]
-        r3 += a[lo + i + 3]
-        r4 += a[lo + i + 4]
-        r5 += a[lo + i + 5]
-        r6 += a[lo + i + 6]
-        r7 += a[lo + i + 7]
-        i += 8
-    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-    while i < n:
-        res += a[lo + i]
-        i += 1
-    return res
-
-
-@numba.njit(cache=True)
-def _pairwise_sum(a):
-    """numpy's ``DOUBLE_pairwise_sum``: halves (at multiples of 8) down to blocks of 128.
-
-    Written with an explicit stack, not recursion (numba's cache cannot reload a recursive
-    function).
-    """
-    n = a.size
-    if n <= 128:
-        return _block_sum(a, 0, n)
-    depth = 128
-    lo_stack = np.zeros(depth, dtype=np.int64)
-    n_stack = np.zeros(depth, dtype=np.int64)
-    state = np.zeros(depth, dtype=np.int64)
-    values = np.zeros(depth)
-    top = 0
-    n_values = 0
-    lo_stack[0], n_stack[0], state[0] = 0, n, 0
-    while top >= 0:
-        lo, size = lo_stack[top], n_stack[top]
-        if size <= 128:
-            values[n_values] = _block_sum(a, lo, size)
-            n_values += 1
-            top -= 1
-            continue
-        half = size // 2
-        half -= half % 8
-        if state[top] == 0:
-            state[top] = 1
-            top += 1
-            lo_stack[top], n_stack[top], state[top] = lo, half, 0
-        elif state[top] == 1:
-            state[top] = 2
-            top += 1
-            lo_stack[top], n_stack[top], state[top] = lo + half, size - half, 0
-        else:
-            right = values[n_values - 1]
-            left = values[n_values - 2]
-            n_values -= 2
-            values[n_values] = left + right
-            n_values += 1
-            top -= 1
-    return values[0]
-
-
-@numba.njit(cache=True)
-def pairwise_mean(a):
-    """``numpy.mean`` of a contiguous float64 array, bit for bit (numpy's pairwise sum)."""
-    return (0.0 + _pairwise_sum(a)) / a.size
+    EFFICACY_OK,
+) = range(15)
+# Extra slots of the bookkeeping counters: the citizens with a change of trust, of efficacy,
+# this step.
+DELTAS, EDELTAS = 3, 4
+# Slots of the mechanisms' scalars in ``scal``.
+EFFICACY_ANSWERED, EFFICACY_OBSERVED, SCALE, EFFICACY_IN_USE = 8, 9, 10, 11
 
 
 @numba.njit(cache=True, inline="always")
@@ -141,6 +79,92 @@ def _add(i, change, delta, dlist, dflag, counters):
         counters[DELTAS] += 1
 
 
+@numba.njit(cache=True, inline="always")
+def _eadd(i, change, edelta, elist, eflag, counters):
+    edelta[i] = edelta[i] + change
+    if not eflag[i]:
+        eflag[i] = True
+        elist[counters[EDELTAS]] = i
+        counters[EDELTAS] += 1
+
+
+@numba.njit(cache=True)
+def push_factor(kinds, params, reached, engaged_count, scale):
+    """f(t) of :func:`sim.model.mechanisms.push_factor`: the goal push of the unreached
+    commitment with the lowest ``at`` (the first of equals), else 1."""
+    best = -1
+    for a in range(kinds.size):
+        if kinds[a] == COMMIT and not reached[int(params[a, 4])]:
+            if best < 0 or params[a, 0] < params[best, 0]:
+                best = a
+    if best < 0:
+        return 1.0
+    count = rules.people(float(engaged_count), scale)
+    return rules.goal_push(count, params[best, 0], params[best, 3])
+
+
+@numba.njit(cache=True)
+def _answer(chosen, reward, observed, graph, cit, book, mech, scal, inst_i):
+    """Answer ``chosen`` (``respond``, ``commit``): trust and efficacy rise, their neighbours'
+    a little; in :func:`sim.model.vectorized.answer`'s order, term for term."""
+    indptr, indices = graph[0], graph[1]
+    trust, answered = cit[2], cit[8]
+    delta, stamp, buffer, counters, dlist, dflag = (
+        book[3],
+        book[15],
+        book[16],
+        book[17],
+        book[18],
+        book[19],
+    )
+    efficacy, edelta, elist, eflag = mech[0], mech[2], mech[3], mech[4]
+    learn_answered, learn_observed = scal[EFFICACY_ANSWERED], scal[EFFICACY_OBSERVED]
+    learning = learn_answered > 0 or learn_observed > 0
+    for i in chosen:
+        _add(i, rules.answer_gain(trust[i], reward), delta, dlist, dflag, counters)
+        if learning:
+            gain = rules.efficacy_gain(efficacy[i], learn_answered)
+            _eadd(i, gain, edelta, elist, eflag, counters)
+    if chosen.size:
+        count = _neighbours(chosen, chosen.size, indptr, indices, stamp, inst_i, buffer)
+        for p in range(count):
+            j = buffer[p]
+            _add(j, rules.answer_gain(trust[j], observed), delta, dlist, dflag, counters)
+            if learning:
+                gain = rules.efficacy_gain(efficacy[j], learn_observed)
+                _eadd(j, gain, edelta, elist, eflag, counters)
+    for i in chosen:
+        answered[i] = True
+    inst_i[RESPONSES] += chosen.size
+    inst_i[RESPONSES_LAST] += chosen.size
+
+
+@numba.njit(cache=True)
+def _commit(p, graph, cit, book, mech, scal, chan, inst_i):
+    """``commit``: reached when the engaged count reaches ``at`` people; then every engaged,
+    not yet answered citizen is answered. Returns True while it stands reached."""
+    answered = cit[8]
+    engaged, counters = book[7], book[17]
+    counts = chan[3]
+    reached = mech[6]
+    c = int(p[4])
+    engaged_count = counters[kernels.ENGAGED]
+    people = rules.people(float(cit[2].size - counts[0]), scal[SCALE])
+    if not reached[c] and people >= p[0]:
+        reached[c] = True
+    if not reached[c]:
+        return False
+    chosen = np.empty(engaged_count, dtype=np.int64)
+    nc = 0
+    for q in range(engaged_count):
+        i = engaged[q]
+        if not answered[i]:
+            chosen[nc] = i
+            nc += 1
+    _answer(chosen[:nc], p[1], p[2], graph, cit, book, mech, scal, inst_i)
+    return True
+
+
 @numba.njit(cache=True)
 def _neighbours(idx, count, indptr, indices, stamp, inst_i, out):
     inst_i[STAMP_TAG] += 1
@@ -148,14 +172,12 @@ def _neighbours(idx, count, indptr, indices, stamp, inst_i, out):
 
 
 @numba.njit(cache=True)
-def _respond(params, graph, cit, book, weights, inst_i, rng):
-    indptr, indices = graph[0], graph[1]
+def _respond(params, graph, cit, book, mech, scal, weights, inst_i, rng):
     trust, audience, channel, answered = cit[2], cit[4], cit[6], cit[8]
-    delta, engaged, stamp, buffer, counters, dlist, dflag = (
+    delta, engaged, stamp, counters, dlist, dflag = (
         book[3],
         book[7],
         book[15],
-        book[16],
         book[17],
         book[18],
         book[19],
@@ -186,13 +208,7 @@ def _respond(params, graph, cit, book, weights, inst_i, rng):
             neg_weight[p] = -weights[channel[candidates[by_key[p]]] - 1]
         order = by_key[np.argsort(neg_weight, kind="mergesort")]
         chosen = candidates[order[: min(capacity, nc)]]
-    for i in chosen:
-        _add(i, rules.answer_gain(trust[i], reward), delta, dlist, dflag, counters)
-    if chosen.size:
-        count = _neighbours(chosen, chosen.size, indptr, indices, stamp, inst_i, buffer)
-        for p in range(count):
-            j = buffer[p]
-            _add(j, rules.answer_gain(trust[j], observed), delta, dlist, dflag, counters)
+    _answer(chosen, reward, observed, graph, cit, book, mech, scal, inst_i)
     if has_unheard:
         inst_i[STAMP_TAG] += 1
         tag = inst_i[STAMP_TAG]
@@ -201,14 +217,10 @@ def _respond(params, graph, cit, book, weights, inst_i, rng):
         for i in candidates:
             if stamp[i] != tag:
                 _add(i, rules.unheard_loss(trust[i], unheard), delta, dlist, dflag, counters)
-    for i in chosen:
-        answered[i] = True
-    inst_i[RESPONSES] += chosen.size
-    inst_i[RESPONSES_LAST] += chosen.size
 
 
 @numba.njit(cache=True)
-def institution_move(graph, cit, book, chan, scal, inst_f, inst_i, kinds, params, rng, step):
+def institution_move(graph, cit, book, mech, chan, scal, inst_f, inst_i, kinds, params, rng, step):
     """The institution sees the new engagement and applies its policy (rule 6); trust at t+1."""
     indptr, indices, degree = graph[0], graph[1], graph[2]
     hardship, trust, audience, channel, answered = cit[1], cit[2], cit[4], cit[6], cit[8]
@@ -248,7 +260,10 @@ def institution_move(graph, cit, book, chan, scal, inst_f, inst_i, kinds, params
             inst_i[EVERYONE] = 1
         elif kind == RESPOND and active:
             inst_i[ACTIONS] |= 1 << RESPOND
-            _respond(p, graph, cit, book, weights, inst_i, rng)
+            _respond(p, graph, cit, book, mech, scal, weights, inst_i, rng)
+        elif kind == COMMIT:
+            if _commit(p, graph, cit, book, mech, scal, chan, inst_i):
+                inst_i[ACTIONS] |= 1 << COMMIT
         elif kind == CONCEDE:
             if active and inst_i[CONCEDED] == 0 and inst_f[CUMULATIVE] >= p[0]:
                 inst_i[CONCEDED] = 1
@@ -308,16 +323,33 @@ def institution_move(graph, cit, book, chan, scal, inst_f, inst_i, kinds, params
     if changed:
         inst_i[LEGITIMACY_OK] = 0
         inst_i[GRIEVANCE_OK] = 0
+    efficacy_changed = 0
+    if counters[EDELTAS]:
+        efficacy_changed = kernels.efficacy_commit(
+            mech[3],
+            counters[EDELTAS],
+            mech[2],
+            mech[4],
+            mech[0],
+            is_candidate,
+            candidates,
+            counters,
+        )
+        counters[EDELTAS] = 0
+        if efficacy_changed:
+            inst_i[EFFICACY_OK] = 0
     if conceded_now:
         for i in range(n):
             grievance[i] = rules.grievance(hardship[i], trust[i])
         inst_i[GRIEVANCE_OK] = 0
         kernels.mark_all(is_candidate, candidates, counters)
-    return changed > 0, conceded_now
+    return changed > 0 or efficacy_changed > 0, conceded_now
 
 
 @numba.njit(cache=True)
-def citizens_move(graph, cit, book, chan, scal, inst_f, inst_i, sparks, fatigue_draw):
+def citizens_move(
+    graph, cit, book, mech, chan, scal, inst_f, inst_i, kinds, params, sparks, fatigue_draw
+):
     """Rules 1-5 for the candidates, the sparked and the engaged; commits the channels."""
     indptr, indices, _, influence, is_activist, neighbour_weight, integral = graph
     threshold, _, _, online, _, cheapest_open, channel, steps_engaged, answered, ever = cit
@@ -346,7 +378,15 @@ def citizens_move(graph, cit, book, chan, scal, inst_f, inst_i, sparks, fatigue_
         # The start or end of a crackdown changes every cost: everyone is a candidate once.
         inst_f[BUILT_MULTIPLIER] = multiplier
         kernels.mark_all(is_candidate, candidates, counters)
+    factor = push_factor(kinds, params, mech[6], counters[kernels.ENGAGED], scal[SCALE])
+    if factor != inst_f[PUSH]:
+        # The goal push changed every engaged citizen's weight: their neighbours re-decide.
+        inst_f[PUSH] = factor
+        kernels.mark_neighbours(engaged, counters, indptr, indices, is_candidate, candidates)
     conceded = inst_i[CONCEDED] != 0
+    # Plain values, not expressions, in this long call (numba cannot compile it otherwise).
+    check_leaving = fatigue_draw.size > 0 or conceded
+    organise = organising_active > 0
     n_touched = kernels.decide(
         candidates,
         is_candidate,
@@ -365,17 +405,20 @@ def citizens_move(graph, cit, book, chan, scal, inst_f, inst_i, sparks, fatigue_
         grievance_weight,
         organising,
         max_discount,
-        organising_active > 0,
+        organise,
         sparks,
         engaged,
         fatigue_draw,
         fatigue,
-        fatigue_draw.size > 0 or conceded,
+        check_leaving,
         conceded,
         satisfied_below,
         proposal,
         touched,
         is_touched,
+        mech[0],
+        mech[5],
+        factor,
     )
     idx = touched[:n_touched].copy()
     values = np.empty(n_touched, dtype=np.int16)
@@ -406,6 +449,7 @@ def citizens_move(graph, cit, book, chan, scal, inst_f, inst_i, sparks, fatigue_
         answered,
         ever,
         newly,
+        mech[5],
     )
     kernels.step_engaged(engaged, counters, steps_engaged)
     if inst_i[CRACKDOWN_LEFT] > 0:
@@ -418,13 +462,28 @@ def citizens_move(graph, cit, book, chan, scal, inst_f, inst_i, sparks, fatigue_
 
 @numba.njit(cache=True)
 def one_step(
-    graph, cit, book, chan, scal, inst_f, inst_i, kinds, params, rng, sparks, fatigue_draw, step
+    graph,
+    cit,
+    book,
+    mech,
+    chan,
+    scal,
+    inst_f,
+    inst_i,
+    kinds,
+    params,
+    rng,
+    sparks,
+    fatigue_draw,
+    step,
 ):
     """One synchronous step: citizens' move, then the institution's move and trust."""
-    citizens_move(graph, cit, book, chan, scal, inst_f, inst_i, sparks, fatigue_draw)
+    citizens_move(
+        graph, cit, book, mech, chan, scal, inst_f, inst_i, kinds, params, sparks, fatigue_draw
+    )
     conceded_before = inst_i[CONCEDED]
     trust_changed, _ = institution_move(
-        graph, cit, book, chan, scal, inst_f, inst_i, kinds, params, rng, step
+        graph, cit, book, mech, chan, scal, inst_f, inst_i, kinds, params, rng, step
     )
     hardship_changed = inst_i[CONCEDED] != conceded_before
     inst_i[CHANGED_ANY] = 1 if (inst_i[CHANGED] > 0 or trust_changed or hardship_changed) else 0
@@ -447,10 +506,43 @@ def mean_grievance(book, inst_f, inst_i):
 
 
 @numba.njit(cache=True)
+def mean_efficacy(mech, inst_f, inst_i):
+    if not inst_i[EFFICACY_OK]:
+        inst_f[EFFICACY] = pairwise_mean(mech[0])
+        inst_i[EFFICACY_OK] = 1
+    return inst_f[EFFICACY]
+
+
+@numba.njit(cache=True)
+def end_incident(book, cit, mech, scal_end, inst_i):
+    """The end of an incident (:func:`sim.model.kernels.end_incident`), caches kept right."""
+    efficacy_changed, trust_changed = kernels.end_incident(
+        book[7],
+        book[17],
+        cit[8],
+        mech[0],
+        scal_end[0],
+        cit[2],
+        mech[1],
+        scal_end[1],
+        cit[1],
+        book[2],
+        book[5],
+        book[6],
+    )
+    if efficacy_changed:
+        inst_i[EFFICACY_OK] = 0
+    if trust_changed:
+        inst_i[LEGITIMACY_OK] = 0
+        inst_i[GRIEVANCE_OK] = 0
+
+
+@numba.njit(cache=True)
 def relax(
     graph,
     cit,
     book,
+    mech,
     chan,
     scal,
     inst_f,
@@ -469,9 +561,9 @@ def relax(
 
     Records each step's time-series row: ``ts_int`` [step, joined, responses] and
     ``ts_float`` [engaged share, share per channel..., signal, legitimacy, mean grievance,
-    cost multiplier]. ``involved[i] == incident`` marks the citizens engaged at some point
-    of the incident. Returns (steps made, citizens involved, peak engaged, peak signal, mask
-    of the institution's actions).
+    cost multiplier, mean efficacy (when in use)]. ``involved[i] == incident`` marks the
+    citizens engaged at some point of the incident. Returns (steps made, citizens involved,
+    peak engaged, peak signal, mask of the institution's actions).
     """
     n = cit[2].size
     counts = chan[3]
@@ -495,7 +587,20 @@ def relax(
         draws = rng.random(n) if fatigue > 0 else no_draws
         step = first_step + s
         one_step(
-            graph, cit, book, chan, scal, inst_f, inst_i, kinds, params, rng, no_sparks, draws, step
+            graph,
+            cit,
+            book,
+            mech,
+            chan,
+            scal,
+            inst_f,
+            inst_i,
+            kinds,
+            params,
+            rng,
+            no_sparks,
+            draws,
+            step,
         )
         steps = s + 1
         for q in range(inst_i[NEWLY]):
@@ -514,6 +619,8 @@ def relax(
         ts_float[s, n_channels + 2] = legitimacy(cit, inst_f, inst_i)
         ts_float[s, n_channels + 3] = mean_grievance(book, inst_f, inst_i)
         ts_float[s, n_channels + 4] = 1.0 + inst_f[SEVERITY] if inst_i[CRACKDOWN_LEFT] > 0 else 1.0
+        if scal[EFFICACY_IN_USE] > 0:
+            ts_float[s, n_channels + 5] = mean_efficacy(mech, inst_f, inst_i)
         peak_engaged = max(peak_engaged, engaged_count)
         peak_signal = max(peak_signal, inst_f[SIGNAL])
         actions |= inst_i[ACTIONS]

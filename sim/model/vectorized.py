@@ -10,10 +10,10 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model import rules
-from sim.model.schema import Action, Broadcast, Concede, Ignore, Respond, Suppress
+from sim.model.schema import Action, Broadcast, Commit, Concede, Ignore, Respond, Suppress
 from sim.model.state import StepDraws, WorldState
 
-__all__ = ["citizens_move", "institution_move", "next_trust", "respond"]
+__all__ = ["answer", "citizens_move", "commit", "institution_move", "next_trust", "respond"]
 
 
 def citizens_move(model: WorldState, draws: StepDraws) -> np.ndarray:
@@ -30,13 +30,24 @@ def citizens_move(model: WorldState, draws: StepDraws) -> np.ndarray:
     else:
         engaged_weight = m.adjacency @ engaged_influence
         discount = 0.0
-    signal = rules.social_signal(engaged_weight, m.neighbour_weight)
+    factor = m.push_factor()
     grievance = rules.grievance(m.hardship, m.trust)
     m.grievance_cache = (m.steps, grievance)
-    drive = rules.drive(signal, grievance, m.grievance_weight)
+    moving = rules.efficacious_grievance(grievance, m.efficacy)
     multiplier = m.cost_multiplier
     target = np.zeros(m.n, dtype=np.int16)
+    drive = None
     for k in range(1, m.n_channels + 1):
+        if drive is None or m.rung:
+            # Escalation by example: with `rung`, channel k's signal counts only neighbours
+            # engaged through channel k or a costlier one (k = 1: every engaged neighbour).
+            weight = engaged_weight
+            if k > 1:
+                weight = m.adjacency @ (m.influence * rules.counts_toward(channel, k, True))
+            if factor != 1.0:
+                weight = rules.pushed_weight(weight, factor)
+            signal = rules.social_signal(weight, m.neighbour_weight)
+            drive = rules.drive(signal, moving, m.grievance_weight)
         cost = rules.effective_cost(m.channel_costs[k - 1], multiplier, discount)
         ok = rules.willing(drive, m.threshold, cost)
         if m.channel_online[k - 1]:
@@ -59,9 +70,12 @@ def institution_move(model: WorldState) -> np.ndarray | None:
     m = model
     inst = m.institution
     inst.observe(rules.institution_signal(m.channel_counts[1:], m.channel_weights, m.n))
+    learning = m.efficacy_answered > 0 or m.efficacy_observed > 0
+    m.efficacy_delta = np.zeros(m.n) if learning and inst.policy else None
     if not inst.policy:
         return None
     delta = np.zeros(m.n)
+    commitment = 0
     trust = m.trust
     engaged = m.channel > 0
     audience = m.in_audience
@@ -95,11 +109,55 @@ def institution_move(model: WorldState) -> np.ndarray | None:
                     delta = delta + np.where(
                         observers & audience, rules.backlash_loss(trust, observed), 0.0
                     )
+            case Commit():
+                delta = commit(m, action, commitment, engaged, delta)
+                commitment += 1
+    return delta
+
+
+def commit(
+    m: WorldState, action: Commit, index: int, engaged: np.ndarray, delta: np.ndarray
+) -> np.ndarray:
+    """``commit``: once the engaged count reaches ``at`` people, every engaged citizen of the
+    incident is answered (whatever the institution's attention; the promise is public)."""
+    inst = m.institution
+    flags = inst.reached_flags()
+    if not flags[index] and rules.people(float(m.n - m.channel_counts[0]), m.scale) >= action.at:
+        flags[index] = True
+    if not flags[index]:
+        return delta
+    inst.last_actions.append(Action.COMMIT)
+    return answer(m, engaged & ~m.answered, action.reward, action.observed, delta)
+
+
+def answer(
+    m: WorldState, answered_now: np.ndarray, reward: float, observed: float, delta: np.ndarray
+) -> np.ndarray:
+    """Answer the citizens of the mask ``answered_now``: their trust and efficacy rise, and
+    their neighbours' a little (``respond`` and ``commit``). Returns the trust change."""
+    inst = m.institution
+    count = int(np.count_nonzero(answered_now))
+    trust = m.trust
+    delta = delta + np.where(answered_now, rules.answer_gain(trust, reward), 0.0)
+    observers = None
+    if count:
+        observers = (m.adjacency @ answered_now.astype(float)) > 0
+        delta = delta + np.where(observers, rules.answer_gain(trust, observed), 0.0)
+    edelta = m.efficacy_delta
+    if edelta is not None:
+        efficacy = m.efficacy
+        gain = rules.efficacy_gain(efficacy, m.efficacy_answered)
+        edelta += np.where(answered_now, gain, 0.0)
+        if observers is not None:
+            edelta += np.where(observers, rules.efficacy_gain(efficacy, m.efficacy_observed), 0.0)
+    m.answered |= answered_now
+    inst.responses += count
+    inst.responses_last_step += count
     return delta
 
 
 def respond(m: WorldState, action: Respond, engaged: np.ndarray, delta: np.ndarray) -> np.ndarray:
-    inst = m.institution
+    """``respond``: up to ⌊capacity·N⌋ candidates answered, heaviest channel first."""
     trust = m.trust
     candidate_mask = engaged & m.in_audience & ~m.answered
     candidates = np.flatnonzero(candidate_mask)
@@ -112,16 +170,10 @@ def respond(m: WorldState, action: Respond, engaged: np.ndarray, delta: np.ndarr
         chosen = candidates[order[:capacity]]
     answered_now = np.zeros(m.n, dtype=bool)
     answered_now[chosen] = True
-    delta = delta + np.where(answered_now, rules.answer_gain(trust, action.reward), 0.0)
-    if chosen.size:
-        observers = (m.adjacency @ answered_now.astype(float)) > 0
-        delta = delta + np.where(observers, rules.answer_gain(trust, action.observed), 0.0)
+    delta = answer(m, answered_now, action.reward, action.observed, delta)
     if action.unheard is not None:
         unanswered = candidate_mask & ~answered_now
         delta = delta + np.where(unanswered, rules.unheard_loss(trust, action.unheard), 0.0)
-    m.answered |= answered_now
-    inst.responses += int(chosen.size)
-    inst.responses_last_step += int(chosen.size)
     return delta
 
 

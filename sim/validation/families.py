@@ -443,7 +443,7 @@ def check_gleeson(config: SuiteConfig, master: int) -> FamilyResult:
     for z in zs:
         for rep in range(reps):
             model = EngagementModel(
-                watts_world(n, z, phi, seed=run_seed(master, 20, z_key(z), rep))
+                watts_world(n, z, phi, seed=run_seed(master, 20, z_key(z), rep)), prepare=False
             )
             rng = np.random.default_rng(run_seed(master, 21, z_key(z), rep))
             for rho0 in config.gleeson_rho0:
@@ -570,7 +570,7 @@ def check_grievance(config: SuiteConfig, master: int) -> FamilyResult:
             }
         )
         # No network pressure: every citizen is isolated, so the social signal is 0.
-        model = EngagementModel(scenario, graph=nx.empty_graph(n))
+        model = EngagementModel(scenario, graph=nx.empty_graph(n), prepare=False)
         hardship, trust, theta = model.hardship.copy(), model.trust.copy(), model.threshold.copy()
         gamma = model.grievance_weight
         want = int(np.count_nonzero(gamma * (hardship * (1.0 - trust)) >= theta))

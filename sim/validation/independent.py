@@ -101,7 +101,9 @@ def check_ndlib(config: SuiteConfig, master: int) -> FamilyResult:
     for z in config.ndlib_z:
         same_set, same_path, total, global_count = 0, 0, 0, 0
         for g in range(config.ndlib_graphs):
-            model = EngagementModel(watts_world(n, z, phi, seed=run_seed(master, 40, z_key(z), g)))
+            model = EngagementModel(
+                watts_world(n, z, phi, seed=run_seed(master, 40, z_key(z), g)), prepare=False
+            )
             rng = np.random.default_rng(run_seed(master, 41, z_key(z), g))
             for j in range(config.ndlib_seeds):
                 seeds = [int(rng.integers(n))]

@@ -1,0 +1,178 @@
+"""A series of incidents (avalanche mode) in one compiled call of the frontier engine.
+
+:func:`relax_series` does what :class:`sim.model.lifecycle.Avalanches` does between two
+incidents, without Python in between: relax the sparked incident to its end
+(:func:`sim.model.step_kernels.relax`), record its avalanche-table row, end it (efficacy lost by
+the unheard, trust memory), disengage everyone, and spark the next citizen with the run's
+generator (``rng.integers(0, pool.size)`` in numba is ``rng.integers(pool.size)`` in numpy, to
+the bit). The Python layer turns the rows into the avalanche table and the time-series rows
+into the data collector's columns. Only worlds whose incidents add no extra table columns (no
+commitments, ``population.scale`` 1) come here.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from sim.model import kernels
+from sim.model import step_kernels as sk
+
+__all__ = ["ROW_FIELDS", "relax_series"]
+
+# Integer columns of a recorded incident (``rows_int``); ``rows_float`` holds the peak signal
+# and the legitimacy after the incident. ``pending`` holds the sparked incident not yet relaxed:
+# [spark, start step, responses before it, conceded before it (0/1)].
+ROW_FIELDS = ("spark", "start_step", "duration", "size", "peak", "responses", "actions", "conceded")
+
+
+@numba.njit(cache=True)
+def relax_series(
+    graph,
+    cit,
+    book,
+    mech,
+    chan,
+    scal,
+    scal_end,
+    inst_f,
+    inst_i,
+    kinds,
+    params,
+    rng,
+    pool,
+    cheapest_open,
+    max_steps,
+    steps_before,
+    involved,
+    first_index,
+    remaining,
+    pending,
+    ts_int,
+    ts_float,
+    rows_int,
+    rows_float,
+):
+    """Relax, record, end and replace incidents until ``remaining`` are recorded or the
+    time-series buffers could not hold another incident of ``max_steps`` steps.
+
+    Returns (incidents recorded, steps made). When an incident was sparked after the last one
+    recorded, ``pending`` describes it; ``pending[0]`` is -1 otherwise.
+    """
+    indptr, indices, _, influence, is_activist, _, integral = graph
+    channel, steps_engaged, answered, ever = cit[6], cit[7], cit[8], cit[9]
+    ew, ea, is_candidate, candidates, engaged, position, proposal = (
+        book[0],
+        book[1],
+        book[5],
+        book[6],
+        book[7],
+        book[8],
+        book[9],
+    )
+    stale, is_stale, counters = book[12], book[13], book[17]
+    counts = chan[3]
+    ewr = mech[5]
+    newly = np.empty(1, dtype=np.int64)  # the spark's engagement is not a step's "newly"
+    spark = np.empty(1, dtype=np.int64)
+    value = np.empty(1, dtype=np.int16)
+    capacity = ts_int.shape[0]
+    used = 0
+    done = 0
+    while done < remaining and used + max_steps <= capacity:
+        steps, size, peak_engaged, peak_signal, mask = sk.relax(
+            graph,
+            cit,
+            book,
+            mech,
+            chan,
+            scal,
+            inst_f,
+            inst_i,
+            kinds,
+            params,
+            rng,
+            max_steps,
+            steps_before + used + 1,
+            involved,
+            first_index + done,
+            ts_int[used:],
+            ts_float[used:],
+        )
+        used += steps
+        row = rows_int[done]
+        row[0], row[1], row[2], row[3] = pending[0], pending[1], steps, size
+        row[4] = peak_engaged
+        row[5] = inst_i[sk.RESPONSES] - pending[2]
+        row[6] = mask
+        row[7] = 1 if inst_i[sk.CONCEDED] != 0 and pending[3] == 0 else 0
+        rows_float[done, 0] = peak_signal
+        rows_float[done, 1] = sk.legitimacy(cit, inst_f, inst_i)
+        done += 1
+        if scal_end[0] > 0 or scal_end[1] > 0:
+            sk.end_incident(book, cit, mech, scal_end, inst_i)
+        # Everyone stops engaging (in the order of the engaged list, as Python does).
+        leaving = engaged[: counters[kernels.ENGAGED]].copy()
+        kernels.set_channels(
+            leaving,
+            np.zeros(leaving.size, dtype=np.int16),
+            indptr,
+            indices,
+            influence,
+            is_activist,
+            integral,
+            channel,
+            proposal,
+            counts,
+            ew,
+            ea,
+            engaged,
+            position,
+            is_candidate,
+            candidates,
+            counters,
+            stale,
+            is_stale,
+            steps_engaged,
+            answered,
+            ever,
+            newly,
+            ewr,
+        )
+        pending[0] = -1
+        if done == remaining:
+            break
+        # The next incident: one citizen who can use some channel, through the cheapest.
+        spark[0] = pool[rng.integers(0, pool.size)]
+        value[0] = max(channel[spark[0]], cheapest_open[spark[0]])
+        pending[0] = spark[0]
+        pending[1] = steps_before + used
+        pending[2] = inst_i[sk.RESPONSES]
+        pending[3] = inst_i[sk.CONCEDED]
+        kernels.set_channels(
+            spark,
+            value,
+            indptr,
+            indices,
+            influence,
+            is_activist,
+            integral,
+            channel,
+            proposal,
+            counts,
+            ew,
+            ea,
+            engaged,
+            position,
+            is_candidate,
+            candidates,
+            counters,
+            stale,
+            is_stale,
+            steps_engaged,
+            answered,
+            ever,
+            newly,
+            ewr,
+        )
+    return done, used
