@@ -524,3 +524,45 @@ def test_no_worker_outlives_a_killed_driver(tmp_path) -> None:
         ):
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_ctrl_c_under_dask_local_is_one_line_and_leaves_nothing_running(tmp_path) -> None:
+    """Ctrl-C in a terminal signals the whole process group: driver, nannies and workers."""
+    path = tmp_path / "e.yaml"
+    slow = SCENARIO | {"population": {"size": 3000}, "dynamics": {"max_steps": 400}}
+    path.write_text(dump(EXPERIMENT | {"scenario": slow, "replicates": 50}))
+    out = tmp_path / "out"
+    driver = subprocess.Popen(
+        [sys.executable, "-m", "sim", "sweep", str(path), "--out", str(out), "--dask-local", "2"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    family: set[int] = set()
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and driver.poll() is None:
+            family |= descendants(driver.pid)
+            if len(running(family)) >= 2 and (out / "manifest.json").exists():
+                break  # the cluster's workers are up and the sweep has started
+            time.sleep(0.2)
+        time.sleep(2.0)
+        family |= descendants(driver.pid)
+        assert driver.poll() is None, driver.stderr.read() if driver.stderr else ""
+        os.killpg(driver.pid, signal.SIGINT)
+        _, err = driver.communicate(timeout=60)
+        assert driver.returncode == 130
+        assert err.strip().splitlines()[-1] == "massengage: interrupted"
+        assert "Traceback" not in err
+        deadline = time.monotonic() + 15
+        while running(family) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not running(family), f"left running: {running(family)}"
+    finally:
+        for pid in running(descendants(driver.pid)) | running(family):
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        if driver.poll() is None:
+            driver.kill()
