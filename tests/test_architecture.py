@@ -24,7 +24,7 @@ ALLOWED: dict[str, set[str]] = {
     "analysis": {"model", "experiments", "commandline"},
     "validation": {"model", "experiments", "commandline"},
     "app": {"model", "experiments", "commandline"},
-    "calibration": {"model", "experiments", "commandline"},
+    "calibration": {"model", "experiments", "analysis", "commandline"},
 }
 # Libraries the model never imports (DESIGN.md section 6, STYLE.md rule 5).
 NOT_IN_MODEL = ("matplotlib", "seaborn", "solara", "pyarrow", "ipywidgets", "reacton", "dask")

@@ -26,7 +26,7 @@ from sim.analysis.discovery import DENSITY_TARGET
 from sim.analysis.sentences import Code, Finding, Name, Part, Quote
 from sim.analysis.sweeps import format_value
 
-__all__ = ["render_html", "render_markdown"]
+__all__ = ["CSS", "html_table", "md_table", "render_html", "render_markdown", "table_cell"]
 
 
 def _html_part(part: Part) -> str:
@@ -42,16 +42,16 @@ def _html_part(part: Part) -> str:
     return html.escape(part)
 
 
-def _html_table(frame: pd.DataFrame) -> str:
+def html_table(frame: pd.DataFrame) -> str:
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
     body = []
     for row in frame.itertuples(index=False):
-        cells = "".join(f"<td>{html.escape(_cell(v))}</td>" for v in row)
+        cells = "".join(f"<td>{html.escape(table_cell(v))}</td>" for v in row)
         body.append(f"<tr>{cells}</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
-def _cell(value: Any) -> str:
+def table_cell(value: Any) -> str:
     if isinstance(value, float):
         return format_value(value, "g3")
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -59,7 +59,7 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-_CSS = """
+CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:1180px;margin:2em auto;
 padding:0 1em;color:#1d232b;line-height:1.45}
 h1{font-size:1.7em;margin-bottom:.2em}h2{margin-top:1.8em;border-bottom:1px solid #d6dbe1}
@@ -125,7 +125,7 @@ def render_html(report: Report) -> str:
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
+        f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>",
         f"<h1>{html.escape(title)}</h1>",
         f'<p class="generated">Generated {datetime.now(UTC).isoformat(timespec="seconds")} '
         f"from <code>{html.escape(str(sweep.path))}</code>.</p>",
@@ -138,7 +138,7 @@ def render_html(report: Report) -> str:
     for label, text in report.overview:
         out.append(f"<dt>{html.escape(label)}</dt><dd>{html.escape(text)}</dd>")
     out.append("</dl>")
-    out.append(_html_table(parameter_table(sweep)))
+    out.append(html_table(parameter_table(sweep)))
     text = sweep.manifest.get("experiment_text")
     if text:
         out.append(
@@ -161,7 +161,7 @@ def render_html(report: Report) -> str:
             out.append(f"<h3>Where {html.escape(d.condition.text)}</h3>")
             out.append("<p>" + "".join(_html_part(p) for p in d.sentence()) + "</p>")
             if d.result.limits:
-                out.append(_html_table(d.table(_names(report))))
+                out.append(html_table(d.table(_names(report))))
             out += [_html_figure(e) for e in report.figures if e.stem == d.stem]
     out.append('<h2 id="figures">Figures</h2>')
     out += [_html_figure(e) for e in report.figures if e.stem not in discovered]
@@ -169,15 +169,15 @@ def render_html(report: Report) -> str:
     for table in report.tables[1:]:
         out.append(
             f'<h3>{html.escape(table.title)}</h3><p class="notes">'
-            f"{html.escape(table.caption)}</p>{_html_table(table.frame)}"
+            f"{html.escape(table.caption)}</p>{html_table(table.frame)}"
         )
     out.append("</body></html>")
     return "\n".join(out) + "\n"
 
 
-def _md_table(frame: pd.DataFrame) -> str:
+def md_table(frame: pd.DataFrame) -> str:
     def esc(value: Any) -> str:
-        return _cell(value).replace("|", "\\|").replace("\n", " ")
+        return table_cell(value).replace("|", "\\|").replace("\n", " ")
 
     lines = [
         "| " + " | ".join(esc(c) for c in frame.columns) + " |",
@@ -198,7 +198,7 @@ def render_markdown(report: Report) -> str:
 
     out = [f"# massengage report: {sweep.name}", "", "## What was run", "", md(report.coverage), ""]
     out += [f"- **{label}**: {text}" for label, text in report.overview]
-    out += ["", _md_table(parameter_table(sweep)), "", "## Key findings", ""]
+    out += ["", md_table(parameter_table(sweep)), "", "## Key findings", ""]
     out += [f"- {finding.markdown()}" for finding in report.findings]
     if report.notes:
         out += ["", *[f"> {n}" for n in report.notes]]
@@ -208,7 +208,7 @@ def render_markdown(report: Report) -> str:
         for d in report.discoveries:
             out += ["", f"### Where {d.condition.text}", "", md(d.sentence())]
             if d.result.limits:
-                out += ["", _md_table(d.table(_names(report)))]
+                out += ["", md_table(d.table(_names(report)))]
             for entry in report.figures:
                 if entry.stem == d.stem:
                     out += ["", *_md_figure(entry)]
@@ -218,5 +218,5 @@ def render_markdown(report: Report) -> str:
             out += _md_figure(entry)
     out += ["## Tables", ""]
     for table in report.tables[1:]:
-        out += [f"### {table.title}", "", table.caption, "", _md_table(table.frame), ""]
+        out += [f"### {table.title}", "", table.caption, "", md_table(table.frame), ""]
     return "\n".join(out).rstrip() + "\n"

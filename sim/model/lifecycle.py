@@ -121,14 +121,15 @@ class Episode(Course):
         model = self.model
         self.legitimacy_start = model.legitimacy
         if self.launch_at == 0 and self.trigger is None:
-            self.launch()
+            self.launch(made=0)
         model.institution.observe(0.0)
         model.datacollector.collect(model)
         model.running = model.steps < self.max_steps
 
-    def launch(self) -> None:
+    def launch(self, made: int) -> None:
+        """Seed the campaign after ``made`` steps (its seeds show from step made + 1)."""
         self.model.seed_campaign()
-        self.launched_at = self.model.steps - (1 if self.model.steps else 0)
+        self.launched_at = made
 
     def before_step(self) -> None:
         # Mesa counted this step already: the launch comes after step `launch_at`.
@@ -138,9 +139,9 @@ class Episode(Course):
             return
         if self.trigger is None:
             if self.launch_at > 0 and made == self.launch_at:
-                self.launch()
+                self.launch(made)
         elif made >= self.launch_at and self.triggered():
-            self.launch()
+            self.launch(made)
 
     def triggered(self) -> bool:
         """The launch condition, on the state the coming step starts from."""

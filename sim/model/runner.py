@@ -43,12 +43,9 @@ def run(
         ``"frontier"`` (default), ``"vectorized"`` or ``"agents"``; all give identical
         results.
     overrides
-        ``key.path=value`` overrides applied when ``scenario`` is loaded here.
+        ``key.path=value`` overrides applied to ``scenario`` (a path, mapping or Scenario).
     """
-    if not isinstance(scenario, Scenario):
-        scenario = load_scenario(scenario, overrides)
-    elif overrides:
-        raise ScenarioError("overrides apply when loading: pass a path or mapping")
+    scenario = load_scenario(scenario, overrides)  # a Scenario is returned as is without them
     try:
         model = EngagementModel(scenario, seed=seed, engine=engine)
     except ValueError as exc:

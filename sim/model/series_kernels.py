@@ -59,20 +59,7 @@ def relax_series(
     Returns (incidents recorded, steps made). When an incident was sparked after the last one
     recorded, ``pending`` describes it; ``pending[0]`` is -1 otherwise.
     """
-    indptr, indices, _, influence, is_activist, _, integral = graph
-    channel, steps_engaged, answered, ever = cit[6], cit[7], cit[8], cit[9]
-    ew, ea, is_candidate, candidates, engaged, position, proposal = (
-        book[0],
-        book[1],
-        book[5],
-        book[6],
-        book[7],
-        book[8],
-        book[9],
-    )
-    stale, is_stale, counters = book[12], book[13], book[17]
-    counts = chan[3]
-    ewr = mech[5]
+    channel, engaged, counters = cit[6], book[7], book[17]
     newly = np.empty(1, dtype=np.int64)  # the spark's engagement is not a step's "newly"
     spark = np.empty(1, dtype=np.int64)
     value = np.empty(1, dtype=np.int16)
@@ -113,32 +100,8 @@ def relax_series(
             sk.end_incident(book, cit, mech, scal_end, inst_i)
         # Everyone stops engaging (in the order of the engaged list, as Python does).
         leaving = engaged[: counters[kernels.ENGAGED]].copy()
-        kernels.set_channels(
-            leaving,
-            np.zeros(leaving.size, dtype=np.int16),
-            indptr,
-            indices,
-            influence,
-            is_activist,
-            integral,
-            channel,
-            proposal,
-            counts,
-            ew,
-            ea,
-            engaged,
-            position,
-            is_candidate,
-            candidates,
-            counters,
-            stale,
-            is_stale,
-            steps_engaged,
-            answered,
-            ever,
-            newly,
-            ewr,
-        )
+        nobody = np.zeros(leaving.size, dtype=np.int16)
+        sk.set_channels_in(leaving, nobody, graph, cit, book, chan, mech, newly)
         pending[0] = -1
         if done == remaining:
             break
@@ -149,30 +112,5 @@ def relax_series(
         pending[1] = steps_before + used
         pending[2] = inst_i[sk.RESPONSES]
         pending[3] = inst_i[sk.CONCEDED]
-        kernels.set_channels(
-            spark,
-            value,
-            indptr,
-            indices,
-            influence,
-            is_activist,
-            integral,
-            channel,
-            proposal,
-            counts,
-            ew,
-            ea,
-            engaged,
-            position,
-            is_candidate,
-            candidates,
-            counters,
-            stale,
-            is_stale,
-            steps_engaged,
-            answered,
-            ever,
-            newly,
-            ewr,
-        )
+        sk.set_channels_in(spark, value, graph, cit, book, chan, mech, newly)
     return done, used

@@ -347,24 +347,50 @@ def institution_move(graph, cit, book, mech, chan, scal, inst_f, inst_i, kinds, 
 
 
 @numba.njit(cache=True)
+def set_channels_in(idx, values, graph, cit, book, chan, mech, newly):
+    """:func:`sim.model.kernels.set_channels` on the state tuples (graph, citizens, bookkeeping,
+    channels, mechanisms): the one place that knows which member is which. ``newly`` receives
+    the citizens who newly engage."""
+    return kernels.set_channels(
+        idx,
+        values,
+        graph[0],
+        graph[1],
+        graph[3],
+        graph[4],
+        graph[6],
+        cit[6],
+        book[9],
+        chan[3],
+        book[0],
+        book[1],
+        book[7],
+        book[8],
+        book[5],
+        book[6],
+        book[17],
+        book[12],
+        book[13],
+        cit[7],
+        cit[8],
+        cit[9],
+        newly,
+        mech[5],
+    )
+
+
+@numba.njit(cache=True)
 def citizens_move(
     graph, cit, book, mech, chan, scal, inst_f, inst_i, kinds, params, sparks, fatigue_draw
 ):
     """Rules 1-5 for the candidates, the sparked and the engaged; commits the channels."""
-    indptr, indices, _, influence, is_activist, neighbour_weight, integral = graph
-    threshold, _, _, online, _, cheapest_open, channel, steps_engaged, answered, ever = cit
+    indptr, indices, _, _, _, neighbour_weight, _ = graph
+    threshold, _, _, online, _, cheapest_open, channel, steps_engaged, _, _ = cit
     ew, ea, grievance = book[0], book[1], book[2]
-    is_candidate, candidates, engaged, position = book[5], book[6], book[7], book[8]
-    proposal, touched, is_touched, stale, is_stale, newly = (
-        book[9],
-        book[10],
-        book[11],
-        book[12],
-        book[13],
-        book[14],
-    )
+    is_candidate, candidates, engaged = book[5], book[6], book[7]
+    proposal, touched, is_touched, newly = book[9], book[10], book[11], book[14]
     counters = book[17]
-    costs, channel_online, _, counts = chan
+    costs, channel_online = chan[0], chan[1]
     grievance_weight, organising, max_discount, organising_active = (
         scal[0],
         scal[1],
@@ -425,32 +451,7 @@ def citizens_move(
     for p in range(n_touched):
         is_touched[idx[p]] = False
         values[p] = proposal[idx[p]]
-    joined, changed, n_newly = kernels.set_channels(
-        idx,
-        values,
-        indptr,
-        indices,
-        influence,
-        is_activist,
-        integral,
-        channel,
-        proposal,
-        counts,
-        ew,
-        ea,
-        engaged,
-        position,
-        is_candidate,
-        candidates,
-        counters,
-        stale,
-        is_stale,
-        steps_engaged,
-        answered,
-        ever,
-        newly,
-        mech[5],
-    )
+    joined, changed, n_newly = set_channels_in(idx, values, graph, cit, book, chan, mech, newly)
     kernels.step_engaged(engaged, counters, steps_engaged)
     if inst_i[CRACKDOWN_LEFT] > 0:
         # The crackdown clock runs on citizens' moves: this one was made under it.
