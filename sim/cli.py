@@ -31,9 +31,9 @@ from sim.commandline import (
     add_overrides_argument,
 )
 from sim.model.budget import check_world
-from sim.model.engagement import Engine
 from sim.model.graph_files import GraphFileError
 from sim.model.scenario import ScenarioError, load_scenario
+from sim.model.schema import Engine
 
 __all__ = ["main"]
 

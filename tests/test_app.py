@@ -18,7 +18,7 @@ import solara
 from solara.components.echarts import EchartsWidget
 
 from sim import load_scenario, run
-from sim.app.charts import avalanche_chart
+from sim.app.charts import avalanche_chart, threshold_chart
 from sim.app.lessons import LESSONS, resolve_scenario
 from sim.app.network_view import MAX_DRAWN, network_layout
 from sim.app.page import ClassroomApp
@@ -64,6 +64,7 @@ def test_classroom_scenarios_exist_with_a_comment_header():
         "crackdown_backfires",
         "granovetter",
         "legitimacy_erosion",
+        "petition_threshold",
         "voice_or_exit",
     ]
     for path in CLASSROOM:
@@ -253,6 +254,43 @@ def test_lowering_the_cost_mid_run_makes_sparks_cascade():
         session.advance()
     after = float(np.mean(session.sizes[150:] >= global_size))
     assert before < 0.08 and after > 2 * before + 0.05, (before, after)
+
+
+def test_petition_lesson_shows_bunching_just_above_the_promise_and_its_tries_remove_it():
+    """Issue 15 point 7: "Why do so many petitions end just above 10,000?". After 400
+    petitions the bars show far more just above 10,000 than just below (measured 21 against 0);
+    "A promise nobody campaigns for" and "No promise at all" remove the bunching (no petition
+    gets near 10,000: measured largest 3,500 people) and the bars keep the lesson's bands."""
+    session = ClassroomSession(SCENARIOS / "classroom" / "petition_threshold.yaml")
+    rc = render(session)
+    assert len(rc.find(EchartsWidget).widgets) == 3
+
+    def run_400() -> tuple[int, int, dict]:
+        assert session.fast_forward(400) == 400
+        chart = threshold_chart(session)
+        counts = dict(
+            zip(
+                chart["xAxis"]["data"],
+                (d["value"] for d in chart["series"][0]["data"]),
+                strict=True,
+            )
+        )
+        return counts["8k-10k"], counts["10k-12k"], chart
+
+    below, above, chart = run_400()
+    assert above >= 10 and above >= 3 * max(below, 1), (below, above)
+    assert f"{below} ended in 8k-10k (just below the promise), {above} in 10k-12k" in session.note
+    assert "petitions" in chart["title"]["text"] and "reached 10,000" in chart["title"]["text"]
+    colours = [d["itemStyle"]["color"] for d in chart["series"][0]["data"]]
+    assert colours[:4] == ["#9e9e9e"] * 4 and set(colours[4:]) == {"#f28e2b"}
+    tries = {t.label: t for t in LESSONS["petition_threshold"].tries}
+    for label in ("A promise nobody campaigns for", "No promise at all"):
+        session.apply_try(tries[label])
+        below0, above0, _ = run_400()
+        assert below0 == above0 == 0, label
+        assert session.sizes.max() * 100 < 8_000, label
+    session.apply_try(tries["The promise and the push (the lesson)"])
+    assert run_400()[:2] == (below, above)  # the same seed: the same petitions
 
 
 def test_cascade_window_closes_at_high_and_low_mean_degree():

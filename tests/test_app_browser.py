@@ -283,6 +283,35 @@ def test_try_this_buttons_make_the_lessons_point(browser, server):
     page.close()
 
 
+def test_the_petition_lesson_bunches_above_the_promise_until_it_is_withdrawn(browser, server):
+    """Issue 15 point 7, by clicks: the petitions tab, "Run 400 incidents" (more petitions end
+    just above 10,000 than just below), then "No promise at all" (none end near it)."""
+    page, errors = open_page(browser, server)
+    title = "Why do so many petitions end just above 10,000?"
+    page.locator(".me-tab", has_text="Petitions at 10,000").click()
+    wait_until(lambda: page.locator(".me-heading").inner_text() == title)
+    wait_until(lambda: page.locator(".me-chart canvas").count() >= 3, what="the plots")
+    note = page.locator(".me-spark-note")
+
+    def run_400() -> tuple[int, int]:
+        page.locator(".me-fast-forward").click()
+        wait_until(lambda: "Ran 400 incidents" in (note.inner_text() if note.count() else ""))
+        text = note.inner_text()
+        found = re.search(
+            r"(\d+) ended in 8k-10k \(just below the promise\), (\d+) in 10k-12k", text
+        )
+        assert found, text
+        return int(found.group(1)), int(found.group(2))
+
+    below, above = run_400()
+    assert above >= 10 and above >= 3 * max(below, 1), (below, above)
+    page.locator(".me-try", has_text="No promise at all").click()
+    wait_until(lambda: read_int(page, ".me-step") == 0, what="a new world")
+    assert run_400() == (0, 0)
+    assert not errors, errors
+    page.close()
+
+
 def kernels(url: str) -> int:
     with urllib.request.urlopen(url + "resourcez", timeout=10) as response:
         return json.loads(response.read())["kernels"]["total"]

@@ -52,7 +52,7 @@ def test_flagship_sizes_are_what_their_headers_say() -> None:
     assert sizes == {
         "legitimacy_and_cascades": 150,
         "cascade_window": 720,
-        "launch_strategies": 384,
+        "launch_strategies": 480,
         "campaign_launch": 192,
     }
     for path in EXPERIMENTS.glob("*.yaml"):

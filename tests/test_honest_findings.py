@@ -197,3 +197,34 @@ def test_a_sampled_range_is_written_with_the_digits_it_was_given():
 def test_values_that_differ_are_printed_differently(values, fmt, texts):
     chosen = analysis.distinct_formats(values, fmt)
     assert [analysis.format_value(v, chosen) for v in values] == texts
+
+
+def interaction_runs(effect_with_hubs: float) -> pd.DataFrame:
+    """Cost (0 or 0.05) x seeding (random, hubs), 8 runs a cell: cost changes legitimacy by
+    ``effect_with_hubs`` with hubs and not at all with random; noise sd 0.01."""
+    rng = np.random.default_rng(RNG_SEED)
+    rows = []
+    for cost in (0.0, 0.05):
+        for kind in ("random", "hubs"):
+            shift = effect_with_hubs if (kind == "hubs" and cost > 0) else 0.0
+            for value in rng.normal(0.5 + shift, 0.01, 8):
+                rows.append(
+                    {"channels[0].cost": cost, "seeding.kind": kind, "legitimacy_end": value}
+                )
+    return pd.DataFrame(rows)
+
+
+COST = analysis.Varied("channels[0].cost", "uncertainty", "values", (0.0, 0.05))
+
+
+def test_the_largest_interaction_is_stated_only_when_it_is_distinguishable():
+    """Issue 14 (found again on the petitions flagship): "depended most on ... from 0.50 to
+    0.50" named the largest of changes that were all noise."""
+    noise = synthetic_sweep(interaction_runs(0.0), [COST, SEEDING])
+    assert not [s for s in sentences(noise) if "depended most on" in s]
+    clear = synthetic_sweep(interaction_runs(-0.2), [COST, SEEDING])
+    finding = next(s for s in sentences(clear) if "depended most on" in s)
+    assert re.search(r"with seeding\.kind = hubs: from 0\.5\d at 0 to 0\.3\d at 0\.05", finding)
+    assert re.search(r"\(difference -0\.2\d, 95 % interval -0\.2\d to -0\.19?\d?\)\.$", finding), (
+        finding
+    )

@@ -36,6 +36,7 @@ from PIL import Image
 from scipy import optimize, stats
 
 from sim import analysis
+from sim.analysis.baseline import attach_baseline
 from sim.cli import main
 from sim.experiments.experiment import load_experiment
 from sim.experiments.sweep import run_sweep
@@ -362,6 +363,30 @@ def recompute(spec: dict, folder: Path) -> Any:
         if stat == "worst":
             return float(table.loc[key].min() if sign > 0 else table.loc[key].max())
         return float(regret[key])
+    if stat == "vs_nothing":
+        # Expected outcome of the best strategy minus doing nothing with its other levers.
+        table = cell_means(runs, spec)
+        expected = table.mean(axis=1)
+        levers = spec["levers"]
+        key = tuple(spec["strategy"][k] for k in levers)
+        nothing = tuple("none" if k == "seeding.kind" else spec["strategy"][k] for k in levers)
+        pick = (lambda k: k) if len(levers) > 1 else (lambda k: k[0])
+        return float(expected[pick(key)] - expected[pick(nothing)])
+    if stat in ("vs_nothing_low", "vs_nothing_high"):
+        # The interval comes from the seeded paired bootstrap; recompute it afresh.
+        comparison = analysis.compare_strategies(
+            runs,
+            spec["levers"],
+            spec["worlds"],
+            analysis.Goal(spec["outcome"], spec["maximize"]),
+            worlds_sampled="sample" in spec["worlds"],
+        )
+        assert attach_baseline(comparison)
+        table = comparison.table
+        row = np.ones(len(table), dtype=bool)
+        for key in spec["levers"]:
+            row &= (table[key] == spec["strategy"][key]).to_numpy()
+        return float(table.loc[row, stat].iloc[0])
     if stat == "indistinguishable":
         # The verdicts come from the seeded paired bootstrap; recompute them afresh.
         manifest = json.loads((folder / "manifest.json").read_text())
@@ -434,7 +459,7 @@ def check_text(text: str, expected: Any, fmt: str | None) -> None:
         return
     percent = text.endswith((" %", " points"))
     number = text.removesuffix(" %").removesuffix(" points")
-    assert re.fullmatch(r"-?\d+(\.\d+)?", number), text
+    assert re.fullmatch(r"[-+]?\d+(\.\d+)?", number), text
     decimals = len(number.split(".")[1]) if "." in number else 0
     shown = float(number) / (100 if percent else 1)
     unit = 10.0**-decimals / (100 if percent else 1)

@@ -446,10 +446,10 @@ def test_launch_strategies_reduced(tmp_path: Path) -> None:
         design={"kind": "lhs", "n": 3},
         uncertainties={"citizens.threshold.mean": {"range": [0.15, 0.2]}},
     )
-    assert e.n_runs == 3 * 4 * 3 * 2
+    assert e.n_runs == 3 * 5 * 3 * 2  # doing nothing is added to the four seedings
     runs = sweep(e, tmp_path / "out")["runs"]
     assert set(runs["channels"]) == {"share", "petition", "letter"}
-    assert set(runs["seeding.kind"]) == {"activists", "random", "hubs", "bridges"}
+    assert set(runs["seeding.kind"]) == {"activists", "random", "hubs", "bridges", "none"}
     by_channel = runs.groupby("channels")[["peak_engaged", "total_signal"]].mean()
     # At low thresholds a free share reaches more citizens than a letter...
     assert by_channel.loc["share", "peak_engaged"] > 5 * by_channel.loc["letter", "peak_engaged"]

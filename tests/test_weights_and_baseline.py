@@ -33,15 +33,20 @@ objectives:
   total_signal: max
 replicates: 6
 seed: 3
+baseline: {baseline}
 """
 
 WEIGHTED = "{values: [0.0, 0.05], weights: [9, 1]}"
 
 
-def write_experiment(tmp_path, cost: str = WEIGHTED, seeding: str = "[random, hubs]"):
+def write_experiment(
+    tmp_path, cost: str = WEIGHTED, seeding: str = "[random, hubs]", baseline: str = "false"
+):
     path = tmp_path / "beliefs.yaml"
     scenario = ROOT / "scenarios" / "baseline.yaml"
-    path.write_text(EXPERIMENT.format(scenario=scenario, cost=cost, seeding=seeding))
+    path.write_text(
+        EXPERIMENT.format(scenario=scenario, cost=cost, seeding=seeding, baseline=baseline)
+    )
     return path
 
 
@@ -138,6 +143,37 @@ def test_the_report_ranks_on_the_weights_and_says_so(tmp_path):
     # The campaign's seeding was compared without doing nothing: the report says so.
     assert "no do-nothing baseline was run (seeding.kind takes random, hubs)" in text
     assert "values: [random, hubs, none]" in text
+    assert "remove baseline: false" in text
+
+
+def test_the_do_nothing_baseline_is_added_when_the_campaign_levers_are_compared(tmp_path):
+    """Without ``none`` among the campaign's seeding values, the experiment adds it (one more
+    level, crossed with everything else) and the report sets every strategy against it."""
+    out, manifest, rows = fake_results(
+        tmp_path, shared_worlds, cost="[0.0, 0.05]", seeding="[hubs, random]", baseline="true"
+    )
+    entry = next(p for p in manifest["experiment"]["parameters"] if p["key"] == "seeding.kind")
+    assert entry["values"] == ["hubs", "random", "none"] and entry["owner"] == "campaign"
+    assert "added automatically" in entry["description"]
+    assert manifest["experiment"]["baseline_added"] is True
+    assert len(rows) == 3 * 2 * 6 and (rows["seeding.kind"] == "none").sum() == 2 * 6
+    assert main(["report", str(out), "--quiet"]) == 0
+    text = "\n".join(report_lines(out))
+    assert "no do-nothing baseline was run" not in text
+    finding = next(line for line in text.splitlines() if line.startswith("- Against doing nothing"))
+    assert "the best strategy hubs changes the " in finding
+    assert finding.endswith("it beats doing nothing.")
+    # Opting out keeps the levers as written.
+    plain = load_experiment(write_experiment(tmp_path, seeding="[hubs, random]"))
+    assert not plain.baseline_added
+    assert next(p for p in plain.parameters if p.key == "seeding.kind").labels == ("hubs", "random")
+    # Without a campaign lever nothing is added.
+    text = (tmp_path / "beliefs.yaml").read_text().replace("owner: campaign", "owner: institution")
+    text = text.replace("baseline: false", "baseline: true").replace(
+        "total_signal: max", "total_signal: max"
+    )
+    (tmp_path / "institution.yaml").write_text(text)
+    assert not load_experiment(tmp_path / "institution.yaml").baseline_added
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,9 @@ expected outcome is set against doing nothing in the same worlds: the none strat
 same other lever levels (all none strategies, averaged, when there is no such one). The
 difference and its interval come from the same paired bootstrap resamples as the ranking
 (:func:`sim.analysis.strategies.compare_strategies`), so the spread across worlds cancels.
-Nothing is run automatically: without ``none`` among the values, the report says how to add it.
+An experiment adds ``none`` to the campaign's seeding automatically
+(:func:`sim.experiments.experiment.with_baseline`); with ``baseline: false`` the report says how
+to add it.
 
 Imports :mod:`sim.analysis.sweeps`, :mod:`~sim.analysis.sentences`,
 :mod:`~sim.analysis.quoting` and :mod:`~sim.analysis.strategies`.
@@ -86,9 +88,9 @@ def missing_baseline_note(levels: list[Any]) -> str:
     shown = ", ".join(str(v) for v in levels)
     return (
         f"Strategies: no do-nothing baseline was run ({SEEDING} takes {shown}), so the report "
-        "cannot say whether any strategy beats doing nothing. To add one, include none among "
-        f"its values ({SEEDING}: {{values: [{shown}, none]}}) and run the sweep again (resuming "
-        "keeps the runs already done)."
+        "cannot say whether any strategy beats doing nothing. To add one, remove baseline: false "
+        f"from the experiment file (or include none among the values, {SEEDING}: {{values: "
+        f"[{shown}, none]}}) and run the sweep again into a new folder."
     )
 
 

@@ -283,8 +283,12 @@ def _interaction_findings(b: Quoter, sweep: Sweep, targets: list[str]) -> list[F
             "hi": plain(hi),
             "fmt": "level",
         }
-        before = b.mean(outcome, {c.key: level, p.key: lo})
-        after = b.mean(outcome, {c.key: level, p.key: hi})
+        at_low, at_high = {c.key: level, p.key: lo}, {c.key: level, p.key: hi}
+        raw = [float(b.values(outcome, where).mean()) for where in (at_low, at_high)]
+        fmt = distinct_formats(raw, describe_outcome(outcome).fmt)
+        diff, quotes = b.difference(outcome, at_high, at_low, fmt)
+        if not diff.distinguishable:
+            continue  # the largest change is within the replicates' noise: no finding
         out.append(
             Finding(
                 "interaction",
@@ -297,14 +301,16 @@ def _interaction_findings(b: Quoter, sweep: Sweep, targets: list[str]) -> list[F
                     " = ",
                     Quote(format_value(level, "level"), level, spec),
                     ": from ",
-                    before,
+                    b.mean(outcome, at_low, fmt),
                     " at ",
                     b.level(p.key, lo),
                     " to ",
-                    after,
+                    b.mean(outcome, at_high, fmt),
                     " at ",
                     b.level(p.key, hi),
-                    ".",
+                    " (",
+                    *_difference_clause(quotes, includes_zero=False),
+                    ").",
                 ),
             )
         )

@@ -98,6 +98,17 @@ _OUTCOMES: dict[str, OutcomeInfo] = {
     "peak_engaged": OutcomeInfo("peak share engaged", "the peak share of citizens engaged", "pct"),
     "final_engaged": OutcomeInfo("final share engaged", "the final share engaged", "pct"),
     "ever_engaged": OutcomeInfo("share ever engaged", "the share of citizens who engaged", "pct"),
+    "answered_incidents": OutcomeInfo(
+        "incidents answered",
+        "the number of incidents that reached a promise to answer",
+        "int",
+        "incidents",
+    ),
+    "repeat_participation": OutcomeInfo(
+        "repeat participation",
+        "the share of participations by citizens who had taken part before",
+        "pct",
+    ),
     "avalanche_mean_size": OutcomeInfo(
         "mean avalanche size", "the mean avalanche size (citizens)", "f1", "citizens"
     ),

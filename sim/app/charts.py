@@ -13,9 +13,16 @@ from typing import Any
 import numpy as np
 
 from sim.app.network_view import CHANNEL_COLOURS
+from sim.app.promise import band_label, commitment_bands, promise
 from sim.app.session import ClassroomSession, plural
 
-__all__ = ["avalanche_chart", "ccdf", "engaged_chart", "institution_chart"]
+__all__ = [
+    "avalanche_chart",
+    "ccdf",
+    "engaged_chart",
+    "institution_chart",
+    "threshold_chart",
+]
 
 
 def engaged_chart(session: ClassroomSession) -> dict[str, Any]:
@@ -147,6 +154,51 @@ def avalanche_chart(session: ClassroomSession) -> dict[str, Any]:
                     "label": {"formatter": "global"},
                     "data": [{"xAxis": max(global_size, 1)}],
                 },
+            }
+        ],
+    }
+
+
+def threshold_chart(session: ClassroomSession) -> dict[str, Any]:
+    """Petitions ending in each band around the institution's first public promise (``commit``):
+    bars below the promise in grey, above it in orange, so bunching just above shows at once.
+
+    The bands stay those of the lesson's promise (``session.base``) when a change removes it,
+    so the class compares the same bars with and without the promise."""
+    scale = float(session.scenario.population.scale)
+    at = promise(session.scenario) or promise(session.base)
+    assert at is not None, "threshold_chart needs a scenario with a commit action"
+    people = session.sizes * scale
+    bands = commitment_bands(people, at)
+    below = next(c for lo, _, c in bands if lo == 0.8 * at)
+    above = next(c for lo, _, c in bands if lo == at)
+    reached = int(np.count_nonzero(people >= at))
+    return {
+        "animation": False,
+        "title": {
+            "text": f"{plural(people.size, 'petition')}, {reached} reached {at:,.0f}: "
+            f"{below} ended just below, {above} just above",
+            "textStyle": {"fontSize": 13},
+        },
+        "grid": {"top": 40, "left": 55, "right": 20, "bottom": 40},
+        "tooltip": {"trigger": "item"},
+        "xAxis": {
+            "type": "category",
+            "name": "final size (people)",
+            "nameLocation": "middle",
+            "nameGap": 25,
+            "data": [band_label(lo, hi) for lo, hi, _ in bands],
+        },
+        "yAxis": {"type": "value", "name": "petitions", "minInterval": 1},
+        "series": [
+            {
+                "name": "petitions",
+                "type": "bar",
+                "label": {"show": True, "position": "top"},
+                "data": [
+                    {"value": c, "itemStyle": {"color": "#f28e2b" if lo >= at else "#9e9e9e"}}
+                    for lo, _, c in bands
+                ],
             }
         ],
     }

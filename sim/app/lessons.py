@@ -166,6 +166,8 @@ class Lesson:
     name: str
     title: str
     show: str = ""
+    # The tab's label when the title is too long for one row of tabs on a projector.
+    tab: str = ""
     ask: str = ""
     tries: tuple[Try, ...] = ()
     see: str = ""
@@ -286,6 +288,30 @@ LESSONS: dict[str, Lesson] = {
             delay_ms=600,
             pace="slow on purpose, a step every 0.6 s: the uprising comes after about 20 s, time "
             "to ask the question twice.",
+        ),
+        Lesson(
+            name="petition_threshold",
+            title="Why do so many petitions end just above 10,000?",
+            tab="Petitions at 10,000",
+            show="A petitions site: 1,000 citizens, each standing for 100 people. The "
+            "government promises to answer every petition that reaches 10,000 signatures, and "
+            "campaigners push harder as the goal nears. Each incident is one petition.",
+            ask="Run 400 petitions. Should as many end just below 10,000 as just above it?",
+            tries=(
+                Try("A promise nobody campaigns for", changes=("institution.policy[0].push=0",)),
+                Try("No promise at all", changes=("institution.policy=[]",)),
+                Try("The promise and the push (the lesson)"),
+            ),
+            see="About 20 of 400 end between 10,000 and 12,000 and none between 8,000 and "
+            "10,000: the last push carries a petition over the line, then it stalls (the "
+            "UK's 2025 petitions: 13 against 4). Without the push no petition gets near "
+            "10,000 in this world.",
+            sliders={"cost": _COST},
+            controls=("cost", "threshold_mean"),
+            delay_ms=20,
+            pace="a step every 0.02 s to watch one petition spread along its fronts; Run 400 "
+            "incidents fills the bars at once.",
+            board_x="cost",
         ),
         Lesson(
             name="voice_or_exit",

@@ -38,11 +38,12 @@ import solara
 import solara.lab
 
 from sim.app.board import BOARD
-from sim.app.charts import avalanche_chart, engaged_chart, institution_chart
+from sim.app.charts import avalanche_chart, engaged_chart, institution_chart, threshold_chart
 from sim.app.class_view import ClassResults, kernel_context, page_gone
 from sim.app.controls import LabelledSlider, LessonCard, LiveControls, WorldControls
 from sim.app.lessons import LESSONS, classroom_names, classroom_path, lesson_for, scenario_from_env
 from sim.app.network_view import CHANNEL_COLOURS, NOT_ENGAGED_COLOUR
+from sim.app.promise import promise
 from sim.app.session import ClassroomSession
 from sim.model.schema import Mode
 
@@ -118,7 +119,9 @@ def Charts(session: ClassroomSession, tick: int) -> None:
         engaged = engaged_chart(session)
         institution = institution_chart(session)
         show_avalanches = session.scenario.mode is Mode.AVALANCHES
-        avalanches = avalanche_chart(session) if show_avalanches else None
+        promised = promise(session.base) is not None
+        chart = threshold_chart if promised else avalanche_chart
+        avalanches = chart(session) if show_avalanches else None
     count = 3 if show_avalanches else 2
     # The charts share the height below the header (one screen at 1280x720).
     style = {"style": f"height: calc((100vh - 100px) / {count} - 6px); width: 100%;"}
@@ -362,7 +365,9 @@ def ClassroomApp(
 
 def _tab_title(name: str) -> str:
     lesson = LESSONS.get(name)
-    return lesson.title if lesson is not None else name.replace("_", " ").capitalize()
+    if lesson is None:
+        return name.replace("_", " ").capitalize()
+    return lesson.tab or lesson.title
 
 
 @solara.component

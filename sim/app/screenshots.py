@@ -170,7 +170,7 @@ def lesson_screenshots(
 
 def _lesson(page: Any, folder: Path, name: str, play: bool) -> dict[str, Any]:
     title = LESSONS[name].title
-    page.locator(".me-tab", has_text=title).first.click()
+    page.locator(".me-tab", has_text=LESSONS[name].tab or title).first.click()
     _wait(lambda: page.locator(".me-heading").inner_text() == title, 60, f"the {title} tab")
     page.locator(".me-network").wait_for(timeout=30_000)
     _wait(lambda: _step(page) == 0, 30, "a new world")

@@ -22,6 +22,7 @@ from sim.app.lessons import Try
 from sim.app.limits import check_page_changes, check_page_scenario
 from sim.app.network_view import NetworkView
 from sim.app.policies import POLICIES, SCENARIO_POLICY
+from sim.app.promise import bunching_note, promise
 from sim.model.engagement import EngagementModel
 from sim.model.scenario import Scenario, ScenarioError, load_scenario
 from sim.model.schema import Mode
@@ -486,6 +487,10 @@ class ClassroomSession:
                 f"Ran {plural(done, 'incident')} ({plural(steps, 'step')}) in {seconds:.2f} s"
                 f"{rate}, without drawing"
             )
+            at = promise(self.scenario) or promise(self.base)
+            if at is not None:
+                scale = float(self.scenario.population.scale)
+                self.note += "; " + bunching_note(self.sizes * scale, at)
         return done
 
     def timed_frame(self, redraw: Callable[[], Any], budget: float = 0.0) -> float:

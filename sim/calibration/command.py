@@ -28,7 +28,8 @@ def add_command(commands: argparse._SubParsersAction) -> None:
         "write the posterior, calibrated.yaml, figures and report.html into results/<name>/.",
     )
     parser.add_argument(
-        "calibration", help="calibration YAML file, e.g. experiments/calibrate_example.yaml"
+        "calibration",
+        help="calibration YAML file, e.g. experiments/calibration/calibrate_example.yaml",
     )
     parser.add_argument("--out", type=Path, help="results folder (default: results/<name>)")
     where = parser.add_mutually_exclusive_group()

@@ -51,7 +51,7 @@ import numpy as np
 from pydantic import ValidationError
 
 from sim.experiments.design import Parameter, RunSpec, run_seed, sample_design
-from sim.experiments.spec import Design, DesignSpec, ExperimentSpec, ParameterSpec, Role
+from sim.experiments.spec import Design, DesignSpec, ExperimentSpec, Owner, ParameterSpec, Role
 from sim.model.budget import check_world
 from sim.model.graph_files import GraphFileError, read_graph
 from sim.model.scenario import (
@@ -75,6 +75,10 @@ __all__ = [
     "load_experiment",
     "salib_problem",
 ]
+
+
+SEEDING_KIND = "seeding.kind"
+NO_SEEDING = "none"
 
 
 class ExperimentError(ScenarioError):
@@ -107,6 +111,8 @@ class Experiment:
     # ({owner: {outcome: "max" | "min"}}; owner "any" when the levers have no owner).
     owners: dict[str, str] = field(default_factory=dict)
     objectives: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Whether ``seeding.kind: none`` (the do-nothing baseline) was added to the levers.
+    baseline_added: bool = False
 
     # --- sizes ---------------------------------------------------------------------------
 
@@ -228,6 +234,7 @@ class Experiment:
             "design": design,
             "parameters": parameters,
             "objectives": self.objectives,
+            "baseline_added": self.baseline_added,
             "samples": self.n_samples,
             "combinations": self.n_combinations,
             "points": self.n_points,
@@ -306,6 +313,7 @@ def load_experiment(
         raise ExperimentError(format_error(exc, raw, label)) from None
     _check_design(spec, label)
     base, base_raw = base_scenario(spec, path, label, overrides)
+    spec, baseline_added = with_baseline(spec, base)
     if not allow_large:
         try:
             check_world(base, f"{label}: scenario")
@@ -350,6 +358,7 @@ def load_experiment(
         samples=samples,
         channel_order=tuple(channels),
         owners={k: str(p.owner) for k, p in spec.levers.items() if p.owner is not None},
+        baseline_added=baseline_added,
         objectives=_objectives(spec),
     )
     # The first run must at least build: a combination check on one run, cheap and early.
@@ -358,6 +367,42 @@ def load_experiment(
     except ScenarioError as exc:
         raise ExperimentError(f"{label}: run 0: {inner_message(exc)}") from None
     return experiment
+
+
+def with_baseline(spec: ExperimentSpec, base: Scenario) -> tuple[ExperimentSpec, bool]:
+    """The spec with the do-nothing baseline added when the campaign's levers are compared.
+
+    With ``baseline: true`` (the default) and a lever owned by the campaign, ``none`` joins
+    the values of ``seeding.kind`` (a lever of the campaign's is added with the base
+    scenario's kind and ``none`` when the file does not vary it), so every strategy can be
+    set against doing nothing in the same worlds with the same other levers
+    (:mod:`sim.analysis.baseline`). Returns the spec and whether anything was added.
+    """
+    campaign = [p for p in spec.levers.values() if p.owner is Owner.CAMPAIGN]
+    if not spec.baseline or not campaign or SEEDING_KIND in spec.uncertainties:
+        return spec, False
+    levers = dict(spec.levers)
+    current = levers.get(SEEDING_KIND)
+    if current is None:
+        kind = str(base.seeding.kind)
+        if kind == NO_SEEDING:
+            return spec, False
+        levers[SEEDING_KIND] = ParameterSpec(
+            values=[kind, NO_SEEDING],
+            description="launch the campaign, or do nothing (the baseline, added automatically)",
+            owner=Owner.CAMPAIGN,
+        )
+    elif current.values is not None and NO_SEEDING not in [str(v) for v in current.values]:
+        described = current.description or "who the campaign engages first"
+        levers[SEEDING_KIND] = current.model_copy(
+            update={
+                "values": [*current.values, NO_SEEDING],
+                "description": f"{described}; none: do nothing (the baseline, added automatically)",
+            }
+        )
+    else:
+        return spec, False
+    return spec.model_copy(update={"levers": levers}), True
 
 
 def _objectives(spec: ExperimentSpec) -> dict[str, dict[str, str]]:

@@ -214,6 +214,12 @@ class ExperimentSpec(Section):
         description="Outcomes the experiment cares about, each max or min: {outcome: max}, or "
         "per lever owner {institution: {outcome: max}, campaign: {outcome: max}}.",
     )
+    baseline: bool = Field(
+        True,
+        description="When the campaign's levers are compared, add the do-nothing baseline "
+        "(seeding.kind: none, crossed with the other levers) that every strategy is set "
+        "against; false leaves the levers as written.",
+    )
 
     @field_validator("timeseries_every")
     @classmethod

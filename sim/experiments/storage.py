@@ -79,6 +79,7 @@ _DTYPES: dict[str, str] = {
     "avalanche_max_size": "int64",
     "tail_xmin": "Int64",
     "tail_n": "int64",
+    "answered_incidents": "int64",
     # timeseries.parquet
     "step": "int64",
     "avalanche": "int64",
@@ -124,6 +125,8 @@ _ORDER: dict[str, list[str]] = {
         "tail_alpha",
         "tail_xmin",
         "tail_n",
+        "answered_incidents",
+        "repeat_participation",
     ],
     "timeseries": [
         "step",

@@ -16,7 +16,6 @@ then the response tie-breaks), so both engines see the same draws.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -33,7 +32,7 @@ from sim.model.agents import Activist, Citizen, Institution
 from sim.model.lifecycle import Avalanches, Course, Episode, RunResult
 from sim.model.native_graphs import generate_adjacency, to_networkx, uses_native
 from sim.model.scenario import Scenario, ScenarioError, load_scenario, parse_override
-from sim.model.schema import GraphFile, Mode, SeedKind, Values
+from sim.model.schema import Engine, GraphFile, Mode, SeedKind, Values
 from sim.model.state import StepDraws
 from sim.model.vectorized import citizens_move, institution_move, next_trust
 
@@ -41,19 +40,6 @@ __all__ = ["EngagementModel", "Engine", "StepDraws"]
 
 # Largest world for which network_space() builds Mesa cells (one Python object per citizen).
 MAX_NETWORK_SPACE = 20_000
-
-
-class Engine(StrEnum):
-    """How a step is computed; all three give bit-identical results.
-
-    ``frontier`` (compiled, work in proportion to what changes: :mod:`sim.model.frontier`),
-    ``vectorized`` (whole numpy arrays, readable: :mod:`sim.model.vectorized`) or ``agents``
-    (citizen by citizen, the teaching reference: :mod:`sim.model.agents`).
-    """
-
-    FRONTIER = "frontier"
-    VECTORIZED = "vectorized"
-    AGENTS = "agents"
 
 
 class EngagementModel(mesa.Model):

@@ -131,6 +131,17 @@ def summarise(
             "tail_xmin": fit.xmin if fit else None,
             "tail_n": fit.n_tail if fit else 0,
         }
+        if "reached" in avalanches:
+            # With public promises to answer (commit, DESIGN.md section 9) only, so that older
+            # scenarios' summaries stay as they were.
+            reached = avalanches["reached"].fillna("").astype(str).to_numpy()
+            participations = int(sizes.sum())
+            summary |= {
+                "answered_incidents": int(np.count_nonzero(reached != "")),
+                "repeat_participation": (
+                    1.0 - float(ever.sum()) / participations if participations else 0.0
+                ),
+            }
     return summary
 
 

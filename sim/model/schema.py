@@ -21,7 +21,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-__all__ = ["NAME_PATTERN", "Action", "Scenario", "ScenarioError", "Section", "at_path"]
+__all__ = ["NAME_PATTERN", "Action", "Engine", "Scenario", "ScenarioError", "Section", "at_path"]
 
 
 class ScenarioError(ValueError):
@@ -578,3 +578,16 @@ class Scenario(Section):
 def at_path(path: str, template: str, **ctx: Any) -> PydanticCustomError:
     """A validation error located at ``path`` (a key path below the section that raises it)."""
     return PydanticCustomError("consistency", f"@{path}@ " + template, ctx)
+
+
+class Engine(StrEnum):
+    """How a step is computed; all three give bit-identical results.
+
+    ``frontier`` (compiled, work in proportion to what changes: :mod:`sim.model.frontier`),
+    ``vectorized`` (whole numpy arrays, readable: :mod:`sim.model.vectorized`) or ``agents``
+    (citizen by citizen, the teaching reference: :mod:`sim.model.agents`).
+    """
+
+    FRONTIER = "frontier"
+    VECTORIZED = "vectorized"
+    AGENTS = "agents"
