@@ -36,6 +36,11 @@ EXPECTED = {
     "uk_petitions": lambda s: (
         s["avalanches"] == 2000 and s["avalanche_max_size"] > 10 * s["avalanche_mean_size"]
     ),
+    # Calibrated to the 2025 UK petitions: about 10 % of petitions of 100+ signatures reach
+    # 10,000 and some are answered (docs/calibration_uk_petitions.md).
+    "uk_petitions_calibrated": lambda s: (
+        s["avalanches"] == 2000 and s["answered_incidents"] > 50 and 0 < s["tail_alpha"] < 3
+    ),
     # High efficacy with low trust mobilises (Gamson 1968): most of the population engages.
     "voice_or_exit": lambda s: s["legitimacy_start"] < 0.3 and s["peak_engaged"] > 0.5,
 }

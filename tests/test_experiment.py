@@ -54,6 +54,7 @@ def test_flagship_sizes_are_what_their_headers_say() -> None:
         "cascade_window": 720,
         "launch_strategies": 480,
         "campaign_launch": 192,
+        "petition_thresholds": 72,
     }
     for path in EXPERIMENTS.glob("*.yaml"):
         assert f"({sizes[path.stem]} runs)" in path.read_text()
@@ -396,3 +397,19 @@ def test_dry_run_prints_the_count_and_a_sample(
     assert table[1].split()[:2] == ["run_id", "point"]
     assert table[2].split()[:2] == ["0", "0"] and table[-1].split()[0] == "149"
     assert not out.exists()
+
+
+def test_the_petition_flagship_keeps_the_calibrated_promises() -> None:
+    """experiments/petition_thresholds.yaml rewrites the policy (to add ignore): its two
+    promises must keep the calibrated pushes, rewards and observed gains."""
+    from sim import load_scenario
+
+    e = load_experiment(EXPERIMENTS / "petition_thresholds.yaml")
+    calibrated = load_scenario(ROOT / "scenarios" / "uk_petitions_calibrated.yaml")
+    fitted = [a for a in calibrated.institution.policy if a.action == "commit"]
+    used = [a for a in e.base.institution.policy if a.action == "commit"]
+    assert len(used) == len(fitted) == 2
+    for a, b in zip(used, fitted, strict=True):
+        assert a.at == b.at and a.reward == b.reward and a.observed == b.observed
+        assert a.push == pytest.approx(b.push, rel=1e-6)
+    assert e.base.population.scale == calibrated.population.scale
