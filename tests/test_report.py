@@ -455,7 +455,7 @@ def check_text(text: str, expected: Any, fmt: str | None) -> None:
         assert text == expected
         return
     if isinstance(expected, list):
-        assert text == ("; ".join(expected) if expected else "none")
+        assert text == ("; ".join(expected) if expected else "no other strategy")
         return
     percent = text.endswith((" %", " points"))
     number = text.removesuffix(" %").removesuffix(" points")

@@ -124,7 +124,9 @@ def strategy_findings(c: StrategyComparison) -> list[Finding]:
     elif others:
         same = c.indistinguishable
         tail = Quote(
-            "; ".join(same) if same else "none", same, spec | {"stat": "indistinguishable"}
+            "; ".join(same) if same else "no other strategy",
+            same,
+            spec | {"stat": "indistinguishable"},
         )
         out.append(
             Finding(
