@@ -205,3 +205,13 @@ def test_a_bad_condition_is_refused_with_one_line(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "nonsense" in err and "not an outcome" in err
     assert not (folder / "report.html").exists()
+
+
+def test_box_limits_are_written_without_exponent_notation():
+    """A debate threshold of 100,000 was printed 1e+05 in the petitions flagship's PRIM table."""
+    from sim.analysis.discovery import Limit
+
+    one = Limit("institution.policy[1].at", 100_000.0, 100_000.0, (50_000.0, 250_000.0))
+    assert one.text() == "100000"
+    span = Limit("citizens.threshold.mean", 0.36123, 0.41551, (0.3, 0.5))
+    assert span.text() == "0.361 to 0.416"

@@ -180,7 +180,8 @@ class Limit:
 
 
 def _short(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.3g}"
+    """Three significant digits without exponent notation (100000, not 1e+05)."""
+    return "n/a" if value is None else format_value(value, "g3")
 
 
 @dataclass
