@@ -12,6 +12,7 @@ import pytest
 from sim import load_scenario, run
 from sim.model import rules
 from sim.model.engagement import EngagementModel
+from sim.model.outcomes import bunching_ratio
 
 from .conftest import SCENARIOS
 
@@ -114,8 +115,7 @@ def test_gamson_high_efficacy_mobilises_low_efficacy_withdraws():
 def bunching(result, at: float) -> tuple[int, int]:
     """Incidents ending in [0.8·at, at) and in [at, 1.2·at), sizes in people."""
     people = result.avalanches["size"].to_numpy() * result.scenario.population.scale
-    below = int(np.count_nonzero((people >= 0.8 * at) & (people < at)))
-    above = int(np.count_nonzero((people >= at) & (people < 1.2 * at)))
+    _, above, below = bunching_ratio(people, at)
     return below, above
 
 

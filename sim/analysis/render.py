@@ -26,7 +26,15 @@ from sim.analysis.discovery import DENSITY_TARGET
 from sim.analysis.sentences import Code, Finding, Name, Part, Quote
 from sim.analysis.sweeps import format_value
 
-__all__ = ["CSS", "html_table", "md_table", "render_html", "render_markdown", "table_cell"]
+__all__ = [
+    "CSS",
+    "html_head",
+    "html_table",
+    "md_table",
+    "render_html",
+    "render_markdown",
+    "table_cell",
+]
 
 
 def _html_part(part: Part) -> str:
@@ -117,16 +125,24 @@ def _md_figure(entry: FigureEntry) -> list[str]:
     ]
 
 
-def render_html(report: Report) -> str:
-    """The self-contained HTML report (no external resource: CSS inline, images base64)."""
-    sweep = report.sweep
-    title = f"massengage report: {sweep.name}"
-    out = [
+def html_head(title: str) -> list[str]:
+    """The opening lines of a self-contained page (inline CSS) up to its ``<h1>`` title; the
+    sweep report and the calibration page both start with them."""
+    return [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>",
         f"<h1>{html.escape(title)}</h1>",
+    ]
+
+
+def render_html(report: Report) -> str:
+    """The self-contained HTML report (no external resource: CSS inline, images base64)."""
+    sweep = report.sweep
+    title = f"massengage report: {sweep.name}"
+    out = [
+        *html_head(title),
         f'<p class="generated">Generated {datetime.now(UTC).isoformat(timespec="seconds")} '
         f"from <code>{html.escape(str(sweep.path))}</code>.</p>",
         '<h2 id="what-was-run">What was run</h2>',

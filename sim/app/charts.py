@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from sim.app.network_view import CHANNEL_COLOURS
-from sim.app.promise import band_label, commitment_bands, promise
+from sim.app.promise import band_label, commitment_bands
 from sim.app.session import ClassroomSession, plural
 
 __all__ = [
@@ -166,7 +166,7 @@ def threshold_chart(session: ClassroomSession) -> dict[str, Any]:
     The bands stay those of the lesson's promise (``session.base``) when a change removes it,
     so the class compares the same bars with and without the promise."""
     scale = float(session.scenario.population.scale)
-    at = promise(session.scenario) or promise(session.base)
+    at = session.promise_at
     assert at is not None, "threshold_chart needs a scenario with a commit action"
     people = session.sizes * scale
     bands = commitment_bands(people, at)

@@ -43,7 +43,6 @@ from sim.app.class_view import ClassResults, kernel_context, page_gone
 from sim.app.controls import LabelledSlider, LessonCard, LiveControls, WorldControls
 from sim.app.lessons import LESSONS, classroom_names, classroom_path, lesson_for, scenario_from_env
 from sim.app.network_view import CHANNEL_COLOURS, NOT_ENGAGED_COLOUR
-from sim.app.promise import promise
 from sim.app.session import ClassroomSession
 from sim.model.schema import Mode
 
@@ -119,7 +118,7 @@ def Charts(session: ClassroomSession, tick: int) -> None:
         engaged = engaged_chart(session)
         institution = institution_chart(session)
         show_avalanches = session.scenario.mode is Mode.AVALANCHES
-        promised = promise(session.base) is not None
+        promised = session.promise_at is not None
         chart = threshold_chart if promised else avalanche_chart
         avalanches = chart(session) if show_avalanches else None
     count = 3 if show_avalanches else 2

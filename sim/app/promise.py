@@ -1,7 +1,7 @@
 """Public promises to answer (``commit``) as the classroom shows them: the promise's size and
 the bands of final sizes around it (the petitions lesson, DESIGN.md section 9).
 
-Light (numpy only): both :mod:`sim.app.session` (the fast-forward note) and
+Light (numpy and the model's outcomes): both :mod:`sim.app.session` (the fast-forward note) and
 :mod:`sim.app.charts` (the bars) use it.
 """
 
@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+
+from sim.model.outcomes import bunching_ratio
 
 __all__ = ["band_label", "bunching_note", "commitment_bands", "promise"]
 
@@ -44,8 +46,7 @@ def band_label(low: float, high: float) -> str:
 
 def bunching_note(people: np.ndarray, at: float) -> str:
     """How many incidents ended just below and just above the promise, in words."""
-    counts = {lo: c for lo, _, c in commitment_bands(people, at)}
-    below, above = counts[0.8 * at], counts[at]
+    _, above, below = bunching_ratio(people, at)
     return (
         f"{below} ended in {band_label(0.8 * at, at)} (just below the promise), "
         f"{above} in {band_label(at, 1.2 * at)} (just above)"

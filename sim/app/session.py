@@ -444,6 +444,12 @@ class ClassroomSession:
         self.current = None
         self.model.end_incident(incident.size)
 
+    @property
+    def promise_at(self) -> float | None:
+        """The lowest public promise (``commit.at``, people) the page shows bands around: the
+        running world's, else the lesson's when a change removed it (None without one)."""
+        return promise(self.scenario) or promise(self.base)
+
     def fast_forward(self, incidents: int, budget: float | None = None) -> int:
         """Run ``incidents`` whole incidents without drawing (avalanche mode); return how many.
 
@@ -487,7 +493,7 @@ class ClassroomSession:
                 f"Ran {plural(done, 'incident')} ({plural(steps, 'step')}) in {seconds:.2f} s"
                 f"{rate}, without drawing"
             )
-            at = promise(self.scenario) or promise(self.base)
+            at = self.promise_at
             if at is not None:
                 scale = float(self.scenario.population.scale)
                 self.note += "; " + bunching_note(self.sizes * scale, at)

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.analysis.render import CSS, html_table, md_table
+from sim.analysis.render import html_head, html_table, md_table
 from sim.calibration.figures import Figure
 
 __all__ = ["Page", "parameter_frame", "render_html", "render_markdown"]
@@ -55,11 +55,7 @@ def render_html(page: Page) -> str:
     """The self-contained HTML page."""
     title = f"massengage calibration: {page.name}"
     out = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>",
-        f"<h1>{html.escape(title)}</h1>",
+        *html_head(title),
         f'<p class="generated">Generated {datetime.now(UTC).isoformat(timespec="seconds")}.</p>',
         f'<p class="coverage">{html.escape(page.summary)}</p>',
         '<h2 id="what-was-run">What was run</h2><dl class="overview">',

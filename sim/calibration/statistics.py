@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from sim.experiments.design import run_seed
-from sim.model.outcomes import fit_power_law_tail
+from sim.model.outcomes import bunching_ratio, fit_power_law_tail
 from sim.model.runner import run
 from sim.model.scenario import ScenarioError, load_scenario
 
@@ -82,18 +82,6 @@ def share_reaching(sizes: np.ndarray, threshold: float) -> float:
     """Share of ``sizes`` that are >= ``threshold`` (nan for an empty sample)."""
     x = np.asarray(sizes, dtype=float)
     return float(np.mean(x >= threshold)) if x.size else math.nan
-
-
-def bunching_ratio(sizes: np.ndarray, at: float) -> tuple[float, int, int]:
-    """Count in [at, 1.2 at) over count in [0.8 at, at): (ratio, above, below).
-
-    A ratio above 1 means incidents end just above ``at`` more often than just below it, as
-    petitions do above the 10,000 and 100,000 signature thresholds. Nan when nothing is below.
-    """
-    x = np.asarray(sizes, dtype=float)
-    above = int(np.count_nonzero((x >= at) & (x < 1.2 * at)))
-    below = int(np.count_nonzero((x >= 0.8 * at) & (x < at)))
-    return (above / below if below else math.nan), above, below
 
 
 def tail_exponent(sizes: np.ndarray) -> tuple[float, float]:

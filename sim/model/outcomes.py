@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["TailFit", "fit_power_law_tail", "summarise"]
+__all__ = ["TailFit", "bunching_ratio", "fit_power_law_tail", "summarise"]
 
 
 @dataclass(frozen=True)
@@ -150,3 +151,15 @@ def _share(flag: np.ndarray, group: np.ndarray) -> float | None:
     if count == 0:
         return None
     return float(np.count_nonzero(flag & group) / count)
+
+
+def bunching_ratio(sizes: np.ndarray, at: float) -> tuple[float, int, int]:
+    """Count in [at, 1.2 at) over count in [0.8 at, at): (ratio, above, below).
+
+    A ratio above 1 means incidents end just above ``at`` more often than just below it, as
+    petitions do above the 10,000 and 100,000 signature thresholds. Nan when nothing is below.
+    """
+    x = np.asarray(sizes, dtype=float)
+    above = int(np.count_nonzero((x >= at) & (x < 1.2 * at)))
+    below = int(np.count_nonzero((x >= 0.8 * at) & (x < at)))
+    return (above / below if below else math.nan), above, below
