@@ -163,7 +163,9 @@ class FrontierState:
         self.newly = np.zeros(n, dtype=np.int64)
         self.stamp = np.zeros(n, dtype=np.int64)
         self.buffer = np.zeros(n, dtype=np.int64)
-        self.counters = np.zeros(5, dtype=np.int64)
+        self.counters = np.zeros(6, dtype=np.int64)
+        self.nonzero = np.zeros(n, dtype=np.int64)
+        self.is_nonzero = np.zeros(n, dtype=bool)
         self.dlist = np.zeros(n, dtype=np.int64)
         self.dflag = np.zeros(n, dtype=bool)
         self.edelta = np.zeros(n)
@@ -298,6 +300,11 @@ class FrontierState:
         self.position[engaged] = np.arange(engaged.size)
         self.counters[:] = 0
         self.counters[kernels.ENGAGED] = engaged.size
+        nonzero = np.flatnonzero((self.ew != 0.0) | (self.ea != 0.0)) if integral else engaged[:0]
+        self.is_nonzero[:] = False
+        self.is_nonzero[nonzero] = True
+        self.nonzero[: nonzero.size] = nonzero
+        self.counters[kernels.NONZERO] = nonzero.size
         self.proposal = m.channel.copy()
         self.grievance[:] = rules.grievance(m.hardship, m.trust)
         self.delta[:] = 0.0
@@ -329,6 +336,8 @@ class FrontierState:
             self.counters,
             self.dlist,
             self.dflag,
+            self.nonzero,
+            self.is_nonzero,
         )
         self.chan = self._channels(m)
         kernels.mark_all(self.is_candidate, self.candidates, self.counters)
@@ -419,6 +428,8 @@ class FrontierState:
             m.ever_engaged,
             book[14],
             self.ewr,
+            self.nonzero,
+            self.is_nonzero,
         )
 
     def engaged_indices(self) -> np.ndarray:
@@ -428,8 +439,7 @@ class FrontierState:
     def disengage_all(self, m: WorldState) -> None:
         """Everyone stops engaging (between two incidents)."""
         self.sync(m)
-        idx = self.engaged_indices()
-        self.set_channels(m, idx, np.zeros(idx.size, dtype=np.int16))
+        sk.disengage_all(self.graph, self.cit, self.book, self.chan, self._mech(m), self.book[14])
 
     # --- the step --------------------------------------------------------------------------
 

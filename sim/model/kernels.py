@@ -12,14 +12,22 @@ Bookkeeping (all arrays of length N unless said otherwise):
   CSR row in index order, as scipy's ``csr_matvec`` does; adding a zero changes nothing).
 - ``candidates`` / ``is_candidate``: the citizens whose decision may differ from their channel
   at the next step; every other citizen is *settled* (its target channel is at most its channel)
-  because nothing its rule reads has changed since it was last evaluated.
+  because nothing its rule reads has changed since it was last evaluated, or only changed
+  downwards: the rules are monotone (:func:`sim.model.rules.willing` of a drive that grows with
+  the engaged weight and the organising discount, all weights and costs non-negative, and each
+  floating-point operation rounds monotonically), so a neighbour who stops engaging can only
+  lower a citizen's target, and a settled citizen stays settled.
+- ``nonzero`` / ``is_nonzero`` (whole-number influences only): every citizen whose engaged
+  weights may be non-zero, so that everyone's leaving at the end of an incident resets them
+  (:func:`disengage_all`) instead of walking every leaver's neighbours.
 - ``engaged`` / ``position``: the engaged citizens, unordered, and each one's slot (-1 if not
   engaged).
 - ``ewr`` (K × N, only with ``escalation: rung`` and more than one channel, else 0 × 0):
   ``ewr[k, i]`` is the engaged weight of i's neighbours engaged through channel k + 1 or a
   costlier one (row 0 unused: it is ``ew``), summed like ``ew``.
 - ``counters``: [number of candidates, number engaged, number of stale rows, number of citizens
-  with a change of trust this step, number with a change of efficacy this step].
+  with a change of trust this step, number with a change of efficacy this step, number listed
+  in ``nonzero``].
 """
 
 from __future__ import annotations
@@ -34,6 +42,7 @@ kernel_cache.refresh()
 
 __all__ = [
     "decide",
+    "disengage_all",
     "efficacy_commit",
     "end_incident",
     "full_sums",
@@ -48,9 +57,15 @@ __all__ = [
 ]
 
 # Slots of the ``counters`` array.
+# A citizen becomes a candidate by ``is_candidate[i] = True`` and joining ``candidates`` at
+# ``counters[CANDIDATES]``. The kernels write these lines out where they mark someone instead of
+# calling a helper: numba counts references to every array passed to an inlined helper, and in
+# the larger kernels those counts (atomic operations) stayed in the loops and took a third of
+# the time of a cascade.
 CANDIDATES = 0
 ENGAGED = 1
 STALE = 2
+NONZERO = 5
 
 
 @numba.njit(cache=True)
@@ -93,14 +108,6 @@ def _rung_row(i, indptr, indices, influence, channel, ewr):
         ewr[k, i] = weight
 
 
-@numba.njit(cache=True, inline="always")
-def _mark(i, is_candidate, candidates, counters):
-    if not is_candidate[i]:
-        is_candidate[i] = True
-        candidates[counters[CANDIDATES]] = i
-        counters[CANDIDATES] += 1
-
-
 @numba.njit(cache=True)
 def mark_all(is_candidate, candidates, counters):
     """Everyone becomes a candidate (a global parameter changed)."""
@@ -114,7 +121,10 @@ def mark_all(is_candidate, candidates, counters):
 @numba.njit(cache=True)
 def mark_list(idx, is_candidate, candidates, counters):
     for p in range(idx.size):
-        _mark(idx[p], is_candidate, candidates, counters)
+        if not is_candidate[idx[p]]:  # marked (written out: see CANDIDATES)
+            is_candidate[idx[p]] = True
+            candidates[counters[CANDIDATES]] = idx[p]
+            counters[CANDIDATES] += 1
 
 
 @numba.njit(cache=True)
@@ -124,7 +134,10 @@ def mark_neighbours(engaged, counters, indptr, indices, is_candidate, candidates
     for p in range(counters[ENGAGED]):
         i = engaged[p]
         for jj in range(indptr[i], indptr[i + 1]):
-            _mark(indices[jj], is_candidate, candidates, counters)
+            if not is_candidate[indices[jj]]:  # marked (written out: see CANDIDATES)
+                is_candidate[indices[jj]] = True
+                candidates[counters[CANDIDATES]] = indices[jj]
+                counters[CANDIDATES] += 1
 
 
 @numba.njit(cache=True)
@@ -254,21 +267,28 @@ def set_channels(
     ever_engaged,
     newly,
     ewr,
+    nonzero,
+    is_nonzero,
 ):
     """Set ``channel[idx[p]] = values[p]`` and keep every piece of bookkeeping in step.
 
     A citizen who starts or stops engaging changes its neighbours' engaged weight (updated in
     place when every influence is a whole number, so any order of addition is exact; else their
-    rows are summed again in CSR order) and makes them candidates; one who leaves is itself a
-    candidate (it may join again) and loses its answered flag and engaged-steps count. With
-    escalation by example (``ewr`` has rows) an escalation changes the neighbours' per-channel
-    weights too, and makes them candidates.
+    rows are summed again in CSR order). One who joins or escalates makes its neighbours
+    candidates, unless they are at the costliest channel already (nothing to move to); one who
+    leaves only lowers its neighbours' weights, which cannot move anyone (see the module
+    docstring), so they stay settled. A leaver is itself a candidate (it may join again) and
+    loses its answered flag and engaged-steps count. With escalation by example (``ewr`` has
+    rows) an escalation changes the neighbours' per-channel weights too, and makes them
+    candidates. With whole-number influences, a neighbour whose weights leave zero is listed in
+    ``nonzero`` (for :func:`disengage_all`).
     Returns (joined or escalated, changed, newly engaged count); ``newly`` receives the newly
     engaged.
     """
     joined = 0
     changed = 0
     n_newly = 0
+    top = counts.size - 1
     for p in range(idx.size):
         i = idx[p]
         new = values[p]
@@ -303,15 +323,27 @@ def set_channels(
             counters[ENGAGED] -= 1
             steps_engaged[i] = 0
             answered[i] = False
-            _mark(i, is_candidate, candidates, counters)
+            if not is_candidate[i]:  # marked (written out: see CANDIDATES)
+                is_candidate[i] = True
+                candidates[counters[CANDIDATES]] = i
+                counters[CANDIDATES] += 1
             sign = -1.0
         u = influence[i]
         act = is_activist[i]
+        rising = new > old
         for jj in range(indptr[i], indptr[i + 1]):
             j = indices[jj]
-            _mark(j, is_candidate, candidates, counters)
+            if rising and channel[j] < top:
+                if not is_candidate[j]:  # marked (written out: see CANDIDATES)
+                    is_candidate[j] = True
+                    candidates[counters[CANDIDATES]] = j
+                    counters[CANDIDATES] += 1
             if integral:
                 if status:
+                    if rising and ew[j] == 0.0 and ea[j] == 0.0 and not is_nonzero[j]:
+                        is_nonzero[j] = True
+                        nonzero[counters[NONZERO]] = j
+                        counters[NONZERO] += 1
                     ew[j] += sign * u
                     if act:
                         ea[j] += sign
@@ -329,6 +361,56 @@ def set_channels(
         _rung_row(j, indptr, indices, influence, channel, ewr)
     counters[STALE] = 0
     return joined, changed, n_newly
+
+
+@numba.njit(cache=True)
+def disengage_all(
+    channel,
+    proposal,
+    counts,
+    ew,
+    ea,
+    ewr,
+    engaged,
+    position,
+    is_candidate,
+    candidates,
+    counters,
+    steps_engaged,
+    answered,
+    nonzero,
+    is_nonzero,
+):
+    """Everyone stops engaging at once (the end of an incident), with whole-number influences.
+
+    :func:`set_channels` with every engaged citizen and channel 0 gives the same state, but walks
+    every leaver's neighbours: here every engaged weight returns to exactly zero (whole numbers
+    add and cancel exactly), so the citizens listed in ``nonzero`` are reset instead, one write
+    each. Leavers become candidates (they may join again by grievance alone); their neighbours
+    are not (lower weights move nobody).
+    """
+    for p in range(counters[ENGAGED]):
+        i = engaged[p]
+        counts[channel[i]] -= 1
+        counts[0] += 1
+        channel[i] = 0
+        proposal[i] = 0
+        position[i] = -1
+        steps_engaged[i] = 0
+        answered[i] = False
+        if not is_candidate[i]:  # marked (written out: see CANDIDATES)
+            is_candidate[i] = True
+            candidates[counters[CANDIDATES]] = i
+            counters[CANDIDATES] += 1
+    counters[ENGAGED] = 0
+    for p in range(counters[NONZERO]):
+        j = nonzero[p]
+        is_nonzero[j] = False
+        ew[j] = 0.0
+        ea[j] = 0.0
+        for k in range(1, ewr.shape[0]):
+            ewr[k, j] = 0.0
+    counters[NONZERO] = 0
 
 
 @numba.njit(cache=True)
@@ -372,7 +454,10 @@ def trust_commit(idx, delta, trust, hardship, grievance, is_candidate, candidate
         if new != trust[i]:
             trust[i] = new
             grievance[i] = rules.grievance(hardship[i], new)
-            _mark(i, is_candidate, candidates, counters)
+            if not is_candidate[i]:  # marked (written out: see CANDIDATES)
+                is_candidate[i] = True
+                candidates[counters[CANDIDATES]] = i
+                counters[CANDIDATES] += 1
             changed += 1
     return changed
 
@@ -416,7 +501,10 @@ def trust_commit_all(
         if scratch[i] != trust[i]:
             trust[i] = scratch[i]
             grievance[i] = rules.grievance(hardship[i], scratch[i])
-            _mark(i, is_candidate, candidates, counters)
+            if not is_candidate[i]:  # marked (written out: see CANDIDATES)
+                is_candidate[i] = True
+                candidates[counters[CANDIDATES]] = i
+                counters[CANDIDATES] += 1
             changed += 1
     return changed
 
@@ -436,7 +524,10 @@ def efficacy_commit(elist, count, edelta, eflag, efficacy, is_candidate, candida
         edelta[i] = 0.0
         if new != efficacy[i]:
             efficacy[i] = new
-            _mark(i, is_candidate, candidates, counters)
+            if not is_candidate[i]:  # marked (written out: see CANDIDATES)
+                is_candidate[i] = True
+                candidates[counters[CANDIDATES]] = i
+                counters[CANDIDATES] += 1
             changed += 1
     return changed
 
@@ -466,7 +557,10 @@ def end_incident(
                 new = rules.clip_unit(efficacy[i] + rules.efficacy_loss(efficacy[i], unheard))
                 if new != efficacy[i]:
                     efficacy[i] = new
-                    _mark(i, is_candidate, candidates, counters)
+                    if not is_candidate[i]:  # marked (written out: see CANDIDATES)
+                        is_candidate[i] = True
+                        candidates[counters[CANDIDATES]] = i
+                        counters[CANDIDATES] += 1
                     efficacy_changed += 1
     trust_changed = 0
     if recovery > 0:
@@ -475,7 +569,10 @@ def end_incident(
             if new != trust[i]:
                 trust[i] = new
                 grievance[i] = rules.grievance(hardship[i], new)
-                _mark(i, is_candidate, candidates, counters)
+                if not is_candidate[i]:  # marked (written out: see CANDIDATES)
+                    is_candidate[i] = True
+                    candidates[counters[CANDIDATES]] = i
+                    counters[CANDIDATES] += 1
                 trust_changed += 1
     return efficacy_changed, trust_changed
 

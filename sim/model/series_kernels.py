@@ -15,7 +15,6 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from sim.model import kernels
 from sim.model import step_kernels as sk
 
 __all__ = ["ROW_FIELDS", "relax_series"]
@@ -59,7 +58,7 @@ def relax_series(
     Returns (incidents recorded, steps made). When an incident was sparked after the last one
     recorded, ``pending`` describes it; ``pending[0]`` is -1 otherwise.
     """
-    channel, engaged, counters = cit[6], book[7], book[17]
+    channel = cit[6]
     newly = np.empty(1, dtype=np.int64)  # the spark's engagement is not a step's "newly"
     spark = np.empty(1, dtype=np.int64)
     value = np.empty(1, dtype=np.int16)
@@ -98,10 +97,7 @@ def relax_series(
         done += 1
         if scal_end[0] > 0 or scal_end[1] > 0:
             sk.end_incident(book, cit, mech, scal_end, inst_i)
-        # Everyone stops engaging (in the order of the engaged list, as Python does).
-        leaving = engaged[: counters[kernels.ENGAGED]].copy()
-        nobody = np.zeros(leaving.size, dtype=np.int16)
-        sk.set_channels_in(leaving, nobody, graph, cit, book, chan, mech, newly)
+        sk.disengage_all(graph, cit, book, chan, mech, newly)  # as Python does
         pending[0] = -1
         if done == remaining:
             break

@@ -64,28 +64,12 @@ SIGNAL, CUMULATIVE, SEVERITY, BUILT_MULTIPLIER, LEGITIMACY, GRIEVANCE, PUSH, EFF
     EFFICACY_OK,
 ) = range(15)
 # Extra slots of the bookkeeping counters: the citizens with a change of trust, of efficacy,
-# this step.
+# this step. A change is added to ``delta[i]`` and ``i`` listed once (``dflag``, ``dlist``;
+# ``edelta``, ``eflag``, ``elist`` for efficacy), written out at each use rather than in a helper
+# for the reason given at :data:`sim.model.kernels.CANDIDATES`.
 DELTAS, EDELTAS = 3, 4
 # Slots of the mechanisms' scalars in ``scal``.
 EFFICACY_ANSWERED, EFFICACY_OBSERVED, SCALE, EFFICACY_IN_USE = 8, 9, 10, 11
-
-
-@numba.njit(cache=True, inline="always")
-def _add(i, change, delta, dlist, dflag, counters):
-    delta[i] = delta[i] + change
-    if not dflag[i]:
-        dflag[i] = True
-        dlist[counters[DELTAS]] = i
-        counters[DELTAS] += 1
-
-
-@numba.njit(cache=True, inline="always")
-def _eadd(i, change, edelta, elist, eflag, counters):
-    edelta[i] = edelta[i] + change
-    if not eflag[i]:
-        eflag[i] = True
-        elist[counters[EDELTAS]] = i
-        counters[EDELTAS] += 1
 
 
 @numba.njit(cache=True)
@@ -121,18 +105,34 @@ def _answer(chosen, reward, observed, graph, cit, book, mech, scal, inst_i):
     learn_answered, learn_observed = scal[EFFICACY_ANSWERED], scal[EFFICACY_OBSERVED]
     learning = learn_answered > 0 or learn_observed > 0
     for i in chosen:
-        _add(i, rules.answer_gain(trust[i], reward), delta, dlist, dflag, counters)
+        delta[i] = delta[i] + rules.answer_gain(trust[i], reward)
+        if not dflag[i]:
+            dflag[i] = True
+            dlist[counters[DELTAS]] = i
+            counters[DELTAS] += 1
         if learning:
             gain = rules.efficacy_gain(efficacy[i], learn_answered)
-            _eadd(i, gain, edelta, elist, eflag, counters)
+            edelta[i] = edelta[i] + gain
+            if not eflag[i]:
+                eflag[i] = True
+                elist[counters[EDELTAS]] = i
+                counters[EDELTAS] += 1
     if chosen.size:
         count = _neighbours(chosen, chosen.size, indptr, indices, stamp, inst_i, buffer)
         for p in range(count):
             j = buffer[p]
-            _add(j, rules.answer_gain(trust[j], observed), delta, dlist, dflag, counters)
+            delta[j] = delta[j] + rules.answer_gain(trust[j], observed)
+            if not dflag[j]:
+                dflag[j] = True
+                dlist[counters[DELTAS]] = j
+                counters[DELTAS] += 1
             if learning:
                 gain = rules.efficacy_gain(efficacy[j], learn_observed)
-                _eadd(j, gain, edelta, elist, eflag, counters)
+                edelta[j] = edelta[j] + gain
+                if not eflag[j]:
+                    eflag[j] = True
+                    elist[counters[EDELTAS]] = j
+                    counters[EDELTAS] += 1
     for i in chosen:
         answered[i] = True
     inst_i[RESPONSES] += chosen.size
@@ -216,7 +216,11 @@ def _respond(params, graph, cit, book, mech, scal, weights, inst_i, rng):
             stamp[i] = tag
         for i in candidates:
             if stamp[i] != tag:
-                _add(i, rules.unheard_loss(trust[i], unheard), delta, dlist, dflag, counters)
+                delta[i] = delta[i] + rules.unheard_loss(trust[i], unheard)
+                if not dflag[i]:
+                    dflag[i] = True
+                    dlist[counters[DELTAS]] = i
+                    counters[DELTAS] += 1
 
 
 @numba.njit(cache=True)
@@ -247,7 +251,11 @@ def institution_move(graph, cit, book, mech, chan, scal, inst_f, inst_i, kinds, 
             for q in range(counters[kernels.ENGAGED]):
                 i = engaged[q]
                 if audience[i] and not answered[i]:
-                    _add(i, rules.unheard_loss(trust[i], p[0]), delta, dlist, dflag, counters)
+                    delta[i] = delta[i] + rules.unheard_loss(trust[i], p[0])
+                    if not dflag[i]:
+                        dflag[i] = True
+                        dlist[counters[DELTAS]] = i
+                        counters[DELTAS] += 1
         elif kind == BROADCAST and active:
             inst_i[ACTIONS] |= 1 << BROADCAST
             for i in range(n):
@@ -281,14 +289,22 @@ def institution_move(graph, cit, book, mech, chan, scal, inst_f, inst_i, kinds, 
                 for q in range(counters[kernels.ENGAGED]):
                     i = engaged[q]
                     if audience[i]:
-                        _add(i, rules.backlash_loss(trust[i], p[2]), delta, dlist, dflag, counters)
+                        delta[i] = delta[i] + rules.backlash_loss(trust[i], p[2])
+                        if not dflag[i]:
+                            dflag[i] = True
+                            dlist[counters[DELTAS]] = i
+                            counters[DELTAS] += 1
                 count = _neighbours(
                     engaged, counters[kernels.ENGAGED], indptr, indices, stamp, inst_i, buffer
                 )
                 for q in range(count):
                     j = buffer[q]
                     if audience[j]:
-                        _add(j, rules.backlash_loss(trust[j], p[3]), delta, dlist, dflag, counters)
+                        delta[j] = delta[j] + rules.backlash_loss(trust[j], p[3])
+                        if not dflag[j]:
+                            dflag[j] = True
+                            dlist[counters[DELTAS]] = j
+                            counters[DELTAS] += 1
 
     changed = 0
     if inst_i[EVERYONE] or diffusion > 0:
@@ -376,7 +392,38 @@ def set_channels_in(idx, values, graph, cit, book, chan, mech, newly):
         cit[9],
         newly,
         mech[5],
+        book[20],
+        book[21],
     )
+
+
+@numba.njit(cache=True)
+def disengage_all(graph, cit, book, chan, mech, newly):
+    """Everyone stops engaging (the end of an incident): :func:`sim.model.kernels.disengage_all`
+    with whole-number influences, else :func:`set_channels_in` with channel 0 for everyone."""
+    counters = book[17]
+    if graph[6]:
+        kernels.disengage_all(
+            cit[6],
+            book[9],
+            chan[3],
+            book[0],
+            book[1],
+            mech[5],
+            book[7],
+            book[8],
+            book[5],
+            book[6],
+            counters,
+            cit[7],
+            cit[8],
+            book[20],
+            book[21],
+        )
+        return
+    leaving = book[7][: counters[kernels.ENGAGED]].copy()
+    nobody = np.zeros(leaving.size, dtype=np.int16)
+    set_channels_in(leaving, nobody, graph, cit, book, chan, mech, newly)
 
 
 @numba.njit(cache=True)
