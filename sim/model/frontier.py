@@ -157,7 +157,6 @@ class FrontierState:
         self.engaged = np.zeros(n, dtype=np.int64)
         self.position = np.full(n, -1, dtype=np.int64)
         self.touched = np.zeros(n, dtype=np.int64)
-        self.is_touched = np.zeros(n, dtype=bool)
         self.stale = np.zeros(n, dtype=np.int64)
         self.is_stale = np.zeros(n, dtype=bool)
         self.newly = np.zeros(n, dtype=np.int64)
@@ -308,7 +307,6 @@ class FrontierState:
         self.proposal = m.channel.copy()
         self.grievance[:] = rules.grievance(m.hardship, m.trust)
         self.delta[:] = 0.0
-        self.is_touched[:] = False
         self.dflag[:] = False
         self.inst_i[sk.LEGITIMACY_OK] = 0
         self.inst_i[sk.GRIEVANCE_OK] = 0
@@ -327,7 +325,6 @@ class FrontierState:
             self.position,
             self.proposal,
             self.touched,
-            self.is_touched,
             self.stale,
             self.is_stale,
             self.newly,
@@ -406,6 +403,7 @@ class FrontierState:
         return kernels.set_channels(
             np.ascontiguousarray(idx, dtype=np.int64),
             np.ascontiguousarray(values, dtype=np.int16),
+            False,
             graph[0],
             graph[1],
             graph[3],
@@ -426,7 +424,7 @@ class FrontierState:
             m.steps_engaged,
             m.answered,
             m.ever_engaged,
-            book[14],
+            book[13],
             self.ewr,
             self.nonzero,
             self.is_nonzero,
@@ -439,7 +437,7 @@ class FrontierState:
     def disengage_all(self, m: WorldState) -> None:
         """Everyone stops engaging (between two incidents)."""
         self.sync(m)
-        sk.disengage_all(self.graph, self.cit, self.book, self.chan, self._mech(m), self.book[14])
+        sk.disengage_all(self.graph, self.cit, self.book, self.chan, self._mech(m), self.book[13])
 
     # --- the step --------------------------------------------------------------------------
 

@@ -169,7 +169,6 @@ def decide(
     satisfied_below,
     proposal,
     touched,
-    is_touched,
     efficacy,
     ewr,
     factor,
@@ -181,7 +180,8 @@ def decide(
 
     Writes each touched citizen's channel at t+1 into ``proposal`` and its index into
     ``touched``; reads only the state at t. Consumes the candidate list. Returns the number
-    touched.
+    touched. Between steps ``proposal`` equals ``channel`` (:func:`set_channels` keeps it so),
+    so a citizen is listed already when its proposal differs from its channel.
     """
     n_touched = 0
     n_candidates = counters[CANDIDATES]
@@ -212,32 +212,28 @@ def decide(
                 if rules.willing(drive, threshold[i], cost):
                     target = k + 1
                     break
-        if target > current:
+        if target > current:  # each candidate is listed once: it was not touched yet
             proposal[i] = target
-            if not is_touched[i]:
-                is_touched[i] = True
-                touched[n_touched] = i
-                n_touched += 1
+            touched[n_touched] = i
+            n_touched += 1
     counters[CANDIDATES] = 0
     for p in range(sparks.size):
         i = sparks[p]
         if cheapest_open[i] > proposal[i]:
-            proposal[i] = cheapest_open[i]
-            if not is_touched[i]:
-                is_touched[i] = True
+            if proposal[i] == channel[i]:
                 touched[n_touched] = i
                 n_touched += 1
+            proposal[i] = cheapest_open[i]
     if check_leaving:
         has_draws = fatigue_draw.size > 0
         for p in range(counters[ENGAGED]):
             i = engaged[p]
             draw = fatigue_draw[i] if has_draws else 1.0
             if rules.leaves(True, draw, fatigue, conceded, grievance[i], satisfied_below):
-                proposal[i] = 0
-                if not is_touched[i]:
-                    is_touched[i] = True
+                if proposal[i] == channel[i]:
                     touched[n_touched] = i
                     n_touched += 1
+                proposal[i] = 0
     return n_touched
 
 
@@ -245,6 +241,7 @@ def decide(
 def set_channels(
     idx,
     values,
+    by_citizen,
     indptr,
     indices,
     influence,
@@ -270,7 +267,8 @@ def set_channels(
     nonzero,
     is_nonzero,
 ):
-    """Set ``channel[idx[p]] = values[p]`` and keep every piece of bookkeeping in step.
+    """Set ``channel[idx[p]] = values[p]`` (``values[idx[p]]`` when ``by_citizen``: the
+    proposals of :func:`decide`) and keep every piece of bookkeeping in step.
 
     A citizen who starts or stops engaging changes its neighbours' engaged weight (updated in
     place when every influence is a whole number, so any order of addition is exact; else their
@@ -291,7 +289,7 @@ def set_channels(
     top = counts.size - 1
     for p in range(idx.size):
         i = idx[p]
-        new = values[p]
+        new = values[i] if by_citizen else values[p]
         old = channel[i]
         if new == old:
             continue

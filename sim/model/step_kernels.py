@@ -95,11 +95,11 @@ def _answer(chosen, reward, observed, graph, cit, book, mech, scal, inst_i):
     trust, answered = cit[2], cit[8]
     delta, stamp, buffer, counters, dlist, dflag = (
         book[3],
+        book[14],
         book[15],
         book[16],
         book[17],
         book[18],
-        book[19],
     )
     efficacy, edelta, elist, eflag = mech[0], mech[2], mech[3], mech[4]
     learn_answered, learn_observed = scal[EFFICACY_ANSWERED], scal[EFFICACY_OBSERVED]
@@ -144,7 +144,7 @@ def _commit(p, graph, cit, book, mech, scal, chan, inst_i):
     """``commit``: reached when the engaged count reaches ``at`` people; then every engaged,
     not yet answered citizen is answered. Returns True while it stands reached."""
     answered = cit[8]
-    engaged, counters = book[7], book[17]
+    engaged, counters = book[7], book[16]
     counts = chan[3]
     reached = mech[6]
     c = int(p[4])
@@ -177,10 +177,10 @@ def _respond(params, graph, cit, book, mech, scal, weights, inst_i, rng):
     delta, engaged, stamp, counters, dlist, dflag = (
         book[3],
         book[7],
-        book[15],
+        book[14],
+        book[16],
         book[17],
         book[18],
-        book[19],
     )
     capacity, reward, observed, unheard, has_unheard = (
         int(params[0]),
@@ -230,7 +230,7 @@ def institution_move(graph, cit, book, mech, chan, scal, inst_f, inst_i, kinds, 
     hardship, trust, audience, channel, answered = cit[1], cit[2], cit[4], cit[6], cit[8]
     grievance, delta, scratch = book[2], book[3], book[4]
     is_candidate, candidates, engaged = book[5], book[6], book[7]
-    stamp, buffer, counters, dlist, dflag = book[15], book[16], book[17], book[18], book[19]
+    stamp, buffer, counters, dlist, dflag = book[14], book[15], book[16], book[17], book[18]
     weights, counts = chan[2], chan[3]
     attention, diffusion = scal[7], scal[6]
     n = trust.size
@@ -363,13 +363,14 @@ def institution_move(graph, cit, book, mech, chan, scal, inst_f, inst_i, kinds, 
 
 
 @numba.njit(cache=True)
-def set_channels_in(idx, values, graph, cit, book, chan, mech, newly):
+def set_channels_in(idx, values, graph, cit, book, chan, mech, newly, by_citizen=False):
     """:func:`sim.model.kernels.set_channels` on the state tuples (graph, citizens, bookkeeping,
     channels, mechanisms): the one place that knows which member is which. ``newly`` receives
     the citizens who newly engage."""
     return kernels.set_channels(
         idx,
         values,
+        by_citizen,
         graph[0],
         graph[1],
         graph[3],
@@ -384,16 +385,16 @@ def set_channels_in(idx, values, graph, cit, book, chan, mech, newly):
         book[8],
         book[5],
         book[6],
-        book[17],
+        book[16],
+        book[11],
         book[12],
-        book[13],
         cit[7],
         cit[8],
         cit[9],
         newly,
         mech[5],
+        book[19],
         book[20],
-        book[21],
     )
 
 
@@ -401,7 +402,7 @@ def set_channels_in(idx, values, graph, cit, book, chan, mech, newly):
 def disengage_all(graph, cit, book, chan, mech, newly):
     """Everyone stops engaging (the end of an incident): :func:`sim.model.kernels.disengage_all`
     with whole-number influences, else :func:`set_channels_in` with channel 0 for everyone."""
-    counters = book[17]
+    counters = book[16]
     if graph[6]:
         kernels.disengage_all(
             cit[6],
@@ -417,8 +418,8 @@ def disengage_all(graph, cit, book, chan, mech, newly):
             counters,
             cit[7],
             cit[8],
+            book[19],
             book[20],
-            book[21],
         )
         return
     leaving = book[7][: counters[kernels.ENGAGED]].copy()
@@ -435,8 +436,8 @@ def citizens_move(
     threshold, _, _, online, _, cheapest_open, channel, steps_engaged, _, _ = cit
     ew, ea, grievance = book[0], book[1], book[2]
     is_candidate, candidates, engaged = book[5], book[6], book[7]
-    proposal, touched, is_touched, newly = book[9], book[10], book[11], book[14]
-    counters = book[17]
+    proposal, touched, newly = book[9], book[10], book[13]
+    counters = book[16]
     costs, channel_online = chan[0], chan[1]
     grievance_weight, organising, max_discount, organising_active = (
         scal[0],
@@ -488,17 +489,14 @@ def citizens_move(
         satisfied_below,
         proposal,
         touched,
-        is_touched,
         mech[0],
         mech[5],
         factor,
     )
-    idx = touched[:n_touched].copy()
-    values = np.empty(n_touched, dtype=np.int16)
-    for p in range(n_touched):
-        is_touched[idx[p]] = False
-        values[p] = proposal[idx[p]]
-    joined, changed, n_newly = set_channels_in(idx, values, graph, cit, book, chan, mech, newly)
+    # The touched citizens' new channels are their proposals (read by citizen, not by position).
+    joined, changed, n_newly = set_channels_in(
+        touched[:n_touched], proposal, graph, cit, book, chan, mech, newly, True
+    )
     kernels.step_engaged(engaged, counters, steps_engaged)
     if inst_i[CRACKDOWN_LEFT] > 0:
         # The crackdown clock runs on citizens' moves: this one was made under it.
@@ -566,7 +564,7 @@ def end_incident(book, cit, mech, scal_end, inst_i):
     """The end of an incident (:func:`sim.model.kernels.end_incident`), caches kept right."""
     efficacy_changed, trust_changed = kernels.end_incident(
         book[7],
-        book[17],
+        book[16],
         cit[8],
         mech[0],
         scal_end[0],
@@ -616,8 +614,8 @@ def relax(
     n = cit[2].size
     counts = chan[3]
     n_channels = counts.size - 1
-    newly = book[14]
-    counters = book[17]
+    newly = book[13]
+    counters = book[16]
     fatigue = scal[4]
     no_sparks = np.empty(0, dtype=np.int64)
     no_draws = np.empty(0, dtype=np.float64)
