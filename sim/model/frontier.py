@@ -270,6 +270,8 @@ class FrontierState:
             np.ascontiguousarray(m.is_activist, dtype=bool),
             np.ascontiguousarray(m.neighbour_weight, dtype=float),
             integral,
+            # Without activists every influence is 1: the kernels need not read them.
+            bool(np.any(m.is_activist) or np.any(influence != 1.0)),
         )
         self.cit = (
             m.threshold,
@@ -409,6 +411,7 @@ class FrontierState:
             graph[3],
             graph[4],
             graph[6],
+            graph[7],
             m.channel,
             self.proposal,
             m.channel_counts,
