@@ -10,9 +10,13 @@
    process: build and run time and peak memory (VmHWM). Target: < 2 minutes, < 6 GB.
 4. numba's first-call cost: importing and first use of the kernels in a fresh process, with
    the on-disk cache (normal use) and with an empty cache (a cold compile).
+5. The flagship sweep (experiments/legitimacy_and_cascades.yaml, 150 runs) end to end with
+   ``massengage sweep --workers 2``, in this checkout and in a git worktree of the commit before
+   the frontier engine (3fc1d72), alternating. Target: >= 8x the runs per second.
 
-Run:  .venv/bin/python benchmarks/bench_frontier.py            (all; several minutes)
+Run:  .venv/bin/python benchmarks/bench_frontier.py            (all; over an hour)
       .venv/bin/python benchmarks/bench_frontier.py --quick    (1 and 4 only)
+      .venv/bin/python benchmarks/bench_frontier.py --parts threshold sweep
 """
 
 from __future__ import annotations
@@ -168,7 +172,15 @@ built = time.perf_counter() - start
 result = run_avalanches(model)
 total = time.perf_counter() - start
 peak = int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0]) / 1024
-print(json.dumps({{"build_s": built, "total_s": total, "peak_mb": peak,
+# The physical limit on this machine: the minimal frontier on the same graph, thresholds, sparks.
+sparks = result.avalanches["spark"].to_numpy().astype("int64")
+graph = model.adjacency
+b.minimal_cascades(graph.indptr, graph.indices, model.threshold, sparks[:1])
+start = time.perf_counter()
+sizes = b.minimal_cascades(graph.indptr, graph.indices, model.threshold, sparks)
+minimal = time.perf_counter() - start
+print(json.dumps({{"build_s": built, "total_s": total, "peak_mb": peak, "minimal_s": minimal,
+    "same": bool((sizes == result.avalanches["size"].to_numpy()).all()),
     "global": result.summary["avalanche_global_share"],
     "mean_size": result.summary["avalanche_mean_size"]}}))
 """
@@ -188,7 +200,8 @@ def large(n: int = 1_000_000, count: int = 2000) -> None:
         f"   build {out['build_s']:.1f} s, build + run {out['total_s']:.1f} s, "
         f"peak {out['peak_mb']:,.0f} MB (targets: 1e6 < 120 s, < 6,000 MB; 1e7 < 16,000 MB); "
         f"global share {out['global']:.2f}, "
-        f"mean size {out['mean_size']:,.0f}"
+        f"mean size {out['mean_size']:,.0f}; the minimal numba frontier on the same incidents "
+        f"(after the run, graph built): {out['minimal_s']:.1f} s, same sizes: {out['same']}"
     )
 
 
@@ -218,16 +231,95 @@ def first_call() -> None:
         print(f"   {label:20s} import {imported:.2f} s, first run {first:.2f} s")
 
 
+def sweep(baseline: str, rounds: int = 2) -> None:
+    """The flagship sweep end to end (``massengage sweep``, 2 local workers, the process start
+    included) in this checkout and in a worktree of ``baseline``, alternating."""
+    print(f"5. sweep legitimacy_and_cascades end to end, 2 workers: this checkout vs {baseline}")
+    with tempfile.TemporaryDirectory() as tmp:
+        old = Path(tmp) / "baseline"
+        subprocess.run(
+            ["git", "worktree", "add", "--detach", str(old), baseline],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
+        try:
+            best = {"baseline": np.inf, "now": np.inf}
+            for _ in range(rounds):
+                for side, source in (("baseline", old), ("now", ROOT)):
+                    out = Path(tmp) / f"out-{side}"
+                    start = time.perf_counter()
+                    subprocess.run(
+                        [
+                            sys.executable,
+                            "-m",
+                            "sim",
+                            "sweep",
+                            "experiments/legitimacy_and_cascades.yaml",
+                            "--workers",
+                            "2",
+                            "--out",
+                            str(out),
+                            "--fresh",
+                            "--quiet",
+                        ],
+                        cwd=source,
+                        env={**os.environ, "PYTHONPATH": str(source)},
+                        check=True,
+                    )
+                    best[side] = min(best[side], time.perf_counter() - start)
+            import pandas as pd
+
+            same = pd.read_parquet(Path(tmp) / "out-now" / "runs.parquet")
+            then = pd.read_parquet(Path(tmp) / "out-baseline" / "runs.parquet")
+            columns = [c for c in then.columns if c in same.columns and c != "seconds"]
+            equal = all(same[c].equals(then[c]) for c in columns)
+            runs = len(same)
+            print(
+                f"   {baseline}: {best['baseline']:.1f} s ({runs / best['baseline']:.2f} runs/s); "
+                f"now: {best['now']:.1f} s ({runs / best['now']:.2f} runs/s); "
+                f"ratio {best['baseline'] / best['now']:.2f}x (target >= 8); "
+                f"runs.parquet equal on {len(columns)} columns: {equal}"
+            )
+        finally:
+            subprocess.run(
+                ["git", "worktree", "remove", "--force", str(old)], cwd=ROOT, capture_output=True
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="flagship and first call only")
+    parser.add_argument(
+        "--parts",
+        nargs="+",
+        choices=["flagship", "threshold", "large", "huge", "first-call", "sweep"],
+        help="run only these parts",
+    )
+    parser.add_argument(
+        "--sweep-baseline",
+        default="3fc1d72",
+        metavar="REF",
+        help="the commit the sweep is compared with (default 3fc1d72, before the frontier engine)",
+    )
     args = parser.parse_args()
-    flagship()
-    if not args.quick:
+    parts = args.parts or (
+        ["flagship", "first-call"]
+        if args.quick
+        else ["flagship", "threshold", "large", "huge", "first-call", "sweep"]
+    )
+    if "flagship" in parts:
+        flagship()
+    if "threshold" in parts:
         threshold_cascade()
+    if "large" in parts:
         large()
+    if "huge" in parts:
         large(10_000_000, 200)
-    first_call()
+    if "first-call" in parts:
+        first_call()
+    if "sweep" in parts:
+        sweep(args.sweep_baseline)
 
 
 if __name__ == "__main__":

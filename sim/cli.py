@@ -42,7 +42,7 @@ __all__ = ["main"]
 COMMAND_MODULES: tuple[str, ...] = (
     "sim.experiments.command",
     "sim.app.command",
-    "sim.analysis.report",
+    "sim.analysis.command",
     "sim.validation.command",
     "sim.calibration.command",
 )

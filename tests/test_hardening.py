@@ -30,9 +30,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.cli import main
-from sim.experiments import command as sweep_command
+from sim.experiments import executors, storage
 from sim.experiments import results as results_module
-from sim.experiments import storage
 from sim.experiments.experiment import load_experiment
 from sim.experiments.results import folder_lock
 from sim.experiments.storage import load_sweep
@@ -442,7 +441,8 @@ def test_a_full_disk_ends_in_one_line_and_keeps_finished_runs(tmp_path, capsys, 
         with ThreadPoolExecutor(1) as pool:
             yield pool, 1, "1 thread"
 
-    monkeypatch.setattr(sweep_command, "open_executor", threads)
+    # The command imports its executor when it runs: replace it where it is defined.
+    monkeypatch.setattr(executors, "open_executor", threads)
     disk = tmp_path / "disk"
     with small_disk(disk, free=100_000) as make_room:
         out = disk / "out"

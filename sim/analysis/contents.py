@@ -22,6 +22,7 @@ from sim.analysis.sweeps import Sweep, format_value
 
 __all__ = [
     "FIGURES",
+    "PNG_DPI",
     "FigureEntry",
     "Report",
     "TableEntry",
@@ -30,6 +31,8 @@ __all__ = [
 ]
 
 FIGURES = "figures"
+# Resolution of the report's PNG figures unless ``--dpi`` says otherwise.
+PNG_DPI = 110
 
 
 @dataclass

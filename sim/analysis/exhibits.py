@@ -24,7 +24,13 @@ from typing import Any
 import pandas as pd
 
 from sim.analysis.baseline import NOTHING, SEEDING, baseline_column
-from sim.analysis.contents import FigureEntry, TableEntry, key_outcomes, parameter_table
+from sim.analysis.contents import (
+    PNG_DPI,
+    FigureEntry,
+    TableEntry,
+    key_outcomes,
+    parameter_table,
+)
 from sim.analysis.discovery import DENSITY_TARGET, Discovery
 from sim.analysis.intervals import aggregate
 from sim.analysis.sensitivity_indices import Sensitivity
@@ -41,9 +47,6 @@ OWNERS = ("institution", "campaign")
 
 # --------------------------------------------------------------------------------------------
 # Figures
-
-
-PNG_DPI = 110
 
 
 def _render(make: Callable[[], Any], dpi: int = PNG_DPI) -> tuple[bytes, bytes, bytes]:

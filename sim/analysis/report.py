@@ -16,18 +16,16 @@ the JSON specification from which it can be recomputed (:class:`sim.analysis.Quo
 Everything is computed and rendered in memory first; files are then written each to a
 temporary name and renamed, so a failure leaves no half-written report.
 
-This module builds the report (:func:`build_report`), writes it (:func:`write_report`) and adds
-the command (:func:`add_command`, registered by :mod:`sim.cli`). It is the top module of
-:mod:`sim.analysis`: the report's contents are in :mod:`~sim.analysis.contents`, its figures and
-tables are made by :mod:`~sim.analysis.exhibits` and its text by :mod:`~sim.analysis.render`,
-and nothing in the package imports this module.
+This module builds the report (:func:`build_report`) and writes it (:func:`write_report`); the
+command, ``massengage report``, is :mod:`sim.analysis.command`, which imports this module only
+when it runs. The report's contents are in :mod:`~sim.analysis.contents`, its figures and tables
+are made by :mod:`~sim.analysis.exhibits` and its text by :mod:`~sim.analysis.render`; only the
+command imports this module.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -45,10 +43,9 @@ from sim.analysis.render import render_html, render_markdown
 from sim.analysis.sentences import Part, Quote
 from sim.analysis.strategies import Goal, StrategyComparison
 from sim.analysis.sweeps import AnalysisError, Sweep
-from sim.commandline import EXIT_OK
 from sim.experiments.results import atomic_write
 
-__all__ = ["Report", "add_command", "build_report", "cmd_report", "write_report"]
+__all__ = ["Report", "build_report", "write_report"]
 
 FIGURE_INDEX = "figures.json"
 
@@ -339,79 +336,3 @@ def write_report(report: Report, out: str | Path) -> list[Path]:
     atomic_write(out / "report.html", lambda tmp: tmp.write_text(html_text, encoding="utf-8"))
     atomic_write(out / "report.md", lambda tmp: tmp.write_text(md_text, encoding="utf-8"))
     return [*written, out / "report.html", out / "report.md"]
-
-
-# --------------------------------------------------------------------------------------------
-# Command line
-
-
-def add_command(commands: argparse._SubParsersAction) -> None:
-    """Add ``massengage report`` to the command line."""
-    parser = commands.add_parser(
-        "report",
-        help="turn a sweep's results into figures and a self-contained report",
-        description="Read a sweep's results folder (written by massengage sweep, finished or "
-        "not) and write figures/ (PNG and SVG), report.html (self-contained) and report.md.",
-    )
-    parser.add_argument(
-        "results",
-        type=Path,
-        metavar="RESULTS_DIR",
-        help="a sweep's results folder, e.g. results/cascade_window",
-    )
-    parser.add_argument(
-        "--out", type=Path, metavar="DIR", help="where to write the report (default: RESULTS_DIR)"
-    )
-    parser.add_argument(
-        "--outcome",
-        dest="goals",
-        action="append",
-        default=[],
-        metavar="NAME[:max|min]",
-        help="an outcome to rank every lever's strategies on, e.g. legitimacy_end or "
-        "avalanche_global_share:min (repeatable; default: each lever owner's objectives as "
-        "the experiment file declares them, and no ranking when it declares none)",
-    )
-    parser.add_argument(
-        "--discover",
-        action="append",
-        default=[],
-        metavar="OUTCOME<VALUE",
-        help="scenario discovery (PRIM): find the parameter ranges where runs meet this "
-        "condition, e.g. 'legitimacy_end<0.3' (<, <=, >, >=; repeatable; default: the worst "
-        "quarter of the runs on each ranked objective)",
-    )
-    parser.add_argument(
-        "--dpi",
-        type=int,
-        default=PNG_DPI,
-        metavar="N",
-        help=f"resolution of the PNG figures (default {PNG_DPI}; lower for a smaller report)",
-    )
-    parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
-    parser.set_defaults(handler=cmd_report)
-
-
-def cmd_report(args: argparse.Namespace) -> int:
-    out = args.out if args.out is not None else args.results
-    if out.exists() and not out.is_dir():
-        raise AnalysisError(f"--out {out}: is a file; expected a folder")
-    if not 30 <= args.dpi <= 600:
-        raise AnalysisError(f"--dpi {args.dpi}: expected 30 to 600")
-    report = build_report(
-        args.results, goals=args.goals or None, discover=args.discover or None, dpi=args.dpi
-    )
-    paths = write_report(report, out)
-    if not args.quiet:
-        sweep = report.sweep
-        print(
-            f"{sweep.name}: report on {sweep.done_runs} of {sweep.total_runs} runs"
-            f"{' (sweep not finished)' if sweep.partial else ''}: {len(report.findings)} "
-            f"findings, {len(report.figures)} figures, {len(report.tables) - 1} tables",
-            file=sys.stdout,
-        )
-        print(
-            f"  written: {out}/report.html, {out}/report.md, {out}/{FIGURES}/ "
-            f"({len(paths) - 2} files)"
-        )
-    return EXIT_OK

@@ -7,9 +7,26 @@ paths by ABC-SMC with pyabc (:mod:`~sim.calibration.inference`) under the distan
 and a page (:mod:`~sim.calibration.workflow`). The method: docs/calibration_method.md.
 """
 
-from sim.calibration.inference import open_sampler
-from sim.calibration.problem import Calibration, CalibrationError, load_calibration
-from sim.calibration.workflow import CalibrationOutcome, calibrate
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sim.calibration.inference import open_sampler
+    from sim.calibration.problem import Calibration, CalibrationError, load_calibration
+    from sim.calibration.workflow import CalibrationOutcome, calibrate
+
+# Public name -> the module that defines it, imported on first use (PEP 562), so that
+# importing one submodule (a command's parser, for instance) loads nothing else.
+_WHERE = {
+    "open_sampler": "sim.calibration.inference",
+    "Calibration": "sim.calibration.problem",
+    "CalibrationError": "sim.calibration.problem",
+    "load_calibration": "sim.calibration.problem",
+    "CalibrationOutcome": "sim.calibration.workflow",
+    "calibrate": "sim.calibration.workflow",
+}
 
 __all__ = [
     "Calibration",
@@ -19,3 +36,15 @@ __all__ = [
     "load_calibration",
     "open_sampler",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        value = getattr(importlib.import_module(_WHERE[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'sim.calibration' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

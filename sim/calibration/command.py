@@ -10,9 +10,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from sim.calibration.inference import open_sampler
-from sim.calibration.problem import load_calibration
-from sim.calibration.workflow import calibrate
 from sim.commandline import EXIT_OK, UsageError, add_overrides_argument
 
 __all__ = ["add_command", "cmd_calibrate"]
@@ -55,6 +52,12 @@ def add_command(commands: argparse._SubParsersAction) -> None:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
+    """Handler of ``massengage calibrate``."""
+    # pyabc, the model and the figures load only when the command runs.
+    from sim.calibration.inference import open_sampler
+    from sim.calibration.problem import load_calibration
+    from sim.calibration.workflow import calibrate
+
     if args.workers is not None and args.workers < 1:
         raise UsageError(f"--workers: must be >= 1, got {args.workers}")
     calibration = load_calibration(args.calibration, args.overrides)

@@ -8,9 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from sim.commandline import (
     EXIT_FAILED,
@@ -19,10 +17,10 @@ from sim.commandline import (
     add_allow_large_argument,
     add_overrides_argument,
 )
-from sim.experiments.executors import open_executor
-from sim.experiments.experiment import Experiment, load_experiment
-from sim.experiments.storage import done_mask, read_manifest
-from sim.experiments.sweep import SweepReport, run_sweep
+
+if TYPE_CHECKING:
+    from sim.experiments.experiment import Experiment
+    from sim.experiments.sweep import SweepReport
 
 __all__ = ["add_command", "cmd_sweep", "describe", "dry_run"]
 
@@ -68,6 +66,11 @@ def add_command(commands: argparse._SubParsersAction) -> None:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
+    # The sweep's machinery (pandas, pyarrow, the experiment's schema) loads when it runs.
+    from sim.experiments.executors import open_executor
+    from sim.experiments.experiment import load_experiment
+    from sim.experiments.sweep import run_sweep
+
     for flag, value in (("--workers", args.workers), ("--dask-local", args.dask_local)):
         if value is not None and value < 1:
             raise UsageError(f"{flag}: must be >= 1, got {value}")
@@ -127,6 +130,10 @@ def describe(report: SweepReport, label: str) -> str:
 
 def dry_run(experiment: Experiment, out: Path, sample: int = 8) -> str:
     """The run count, what varies and a sample of runs, without running anything."""
+    import pandas as pd
+
+    from sim.experiments.storage import done_mask, read_manifest
+
     e = experiment
     design = e.design.kind.value
     if e.sampled:

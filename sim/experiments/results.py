@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.model.runner import RunResult
+from sim.model.lifecycle import RunResult
 
 __all__ = [
     "FolderBusyError",

@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 
 from sim.experiments.experiment import Experiment
 from sim.experiments.results import atomic_write
-from sim.model.runner import AVALANCHE_COLUMNS
+from sim.model.lifecycle import AVALANCHE_COLUMNS
 
 __all__ = [
     "KINDS",

@@ -25,6 +25,7 @@ from sim.experiments.results import package_versions
 from sim.validation.numerics import grid_points
 
 __all__ = [
+    "DEFAULT_SEED",
     "EXTRA_PACKAGES",
     "FULL",
     "GLOBAL_SHARE",
@@ -288,6 +289,8 @@ FULL = SuiteConfig(
 )
 
 SUITES = {"quick": QUICK, "full": FULL}
+# The master seed of the suite when none is given.
+DEFAULT_SEED = 2002
 
 
 # ------------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from scipy import stats
 from sim.experiments.results import atomic_write, package_versions
 from sim.validation import independent
 from sim.validation.checks import (
+    DEFAULT_SEED,
     EXTRA_PACKAGES,
     K_SIGMA,
     Check,
@@ -42,8 +43,6 @@ __all__ = [
     "run_suite",
     "write_outputs",
 ]
-
-DEFAULT_SEED = 2002
 
 
 FAMILIES: dict[str, Callable[[SuiteConfig, int], FamilyResult]] = {
