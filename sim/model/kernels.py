@@ -12,11 +12,13 @@ Bookkeeping (all arrays of length N unless said otherwise):
   CSR row in index order, as scipy's ``csr_matvec`` does; adding a zero changes nothing).
 - ``candidates`` / ``is_candidate``: the citizens whose decision may differ from their channel
   at the next step; every other citizen is *settled* (its target channel is at most its channel)
-  because nothing its rule reads has changed since it was last evaluated, or only changed
-  downwards: the rules are monotone (:func:`sim.model.rules.willing` of a drive that grows with
-  the engaged weight and the organising discount, all weights and costs non-negative, and each
-  floating-point operation rounds monotonically), so a neighbour who stops engaging can only
-  lower a citizen's target, and a settled citizen stays settled.
+  because nothing its rule reads has changed since it was last evaluated, or only changed in
+  the direction that lowers its target: the rules are monotone (:func:`sim.model.rules.willing`
+  of a drive that grows with the engaged weight, the organising discount and the moving
+  grievance g·E, γ ≥ 0, all weights and costs non-negative, and each floating-point operation
+  rounds monotonically), so a neighbour who stops engaging, a fall of g·E (trust regained,
+  hardship relieved, efficacy lost), a weaker goal push or the start of a crackdown (costs × (1
+  + severity)) can only lower a citizen's target, and a settled citizen stays settled.
 - ``nonzero`` / ``is_nonzero`` (whole-number influences only): every citizen whose engaged
   weights may be non-zero, so that everyone's leaving at the end of an incident resets them
   (:func:`disengage_all`) instead of walking every leaver's neighbours.
@@ -480,11 +482,14 @@ def neighbours_of(idx, indptr, indices, stamp, tag, out):
 
 
 @numba.njit(cache=True)
-def trust_commit(idx, delta, trust, hardship, grievance, is_candidate, candidates, counters):
+def trust_commit(
+    idx, delta, trust, hardship, grievance, efficacy, is_candidate, candidates, counters
+):
     """Trust at t+1 for the citizens the institution touched: T + ΔT, clipped to [0, 1].
 
-    Clears their ΔT; a citizen whose trust changed gets its grievance recomputed and becomes a
-    candidate. Returns how many changed.
+    Clears their ΔT; a citizen whose trust changed gets its grievance recomputed, and becomes a
+    candidate when the grievance that moves it (γ's factor g·E) rose: the rules are monotone in
+    it (see the module docstring), so a fall cannot unsettle anyone. Returns how many changed.
     """
     changed = 0
     for p in range(idx.size):
@@ -493,8 +498,12 @@ def trust_commit(idx, delta, trust, hardship, grievance, is_candidate, candidate
         delta[i] = 0.0
         if new != trust[i]:
             trust[i] = new
-            grievance[i] = rules.grievance(hardship[i], new)
-            if not is_candidate[i]:  # marked (written out: see CANDIDATES)
+            g = rules.grievance(hardship[i], new)
+            rose = rules.efficacious_grievance(g, efficacy[i]) > rules.efficacious_grievance(
+                grievance[i], efficacy[i]
+            )
+            grievance[i] = g
+            if rose and not is_candidate[i]:  # marked (written out: see CANDIDATES)
                 is_candidate[i] = True
                 candidates[counters[CANDIDATES]] = i
                 counters[CANDIDATES] += 1
@@ -512,6 +521,7 @@ def trust_commit_all(
     trust,
     hardship,
     grievance,
+    efficacy,
     scratch,
     is_candidate,
     candidates,
@@ -520,8 +530,8 @@ def trust_commit_all(
     """Trust at t+1 for everyone: T + ΔT plus trust diffusion (when ``diffusion`` > 0), clipped.
 
     The neighbours' mean trust is their sum in CSR order over the degree, as the vectorized
-    engine's sparse product gives it (an isolated citizen's mean is its own trust). Returns how
-    many changed.
+    engine's sparse product gives it (an isolated citizen's mean is its own trust). Candidates
+    as in :func:`trust_commit`. Returns how many changed.
     """
     n = trust.size
     for i in range(n):
@@ -540,8 +550,12 @@ def trust_commit_all(
         delta[i] = 0.0
         if scratch[i] != trust[i]:
             trust[i] = scratch[i]
-            grievance[i] = rules.grievance(hardship[i], scratch[i])
-            if not is_candidate[i]:  # marked (written out: see CANDIDATES)
+            g = rules.grievance(hardship[i], scratch[i])
+            rose = rules.efficacious_grievance(g, efficacy[i]) > rules.efficacious_grievance(
+                grievance[i], efficacy[i]
+            )
+            grievance[i] = g
+            if rose and not is_candidate[i]:  # marked (written out: see CANDIDATES)
                 is_candidate[i] = True
                 candidates[counters[CANDIDATES]] = i
                 counters[CANDIDATES] += 1
@@ -550,11 +564,13 @@ def trust_commit_all(
 
 
 @numba.njit(cache=True)
-def efficacy_commit(elist, count, edelta, eflag, efficacy, is_candidate, candidates, counters):
+def efficacy_commit(
+    elist, count, edelta, eflag, efficacy, grievance, is_candidate, candidates, counters
+):
     """Efficacy at t+1 for the citizens who learned this step: E + ΔE, clipped to [0, 1].
 
-    Clears their ΔE; a citizen whose efficacy changed becomes a candidate. Returns how many
-    changed.
+    Clears their ΔE; a citizen whose efficacy changed becomes a candidate when g·E rose (as in
+    :func:`trust_commit`). Returns how many changed.
     """
     changed = 0
     for p in range(count):
@@ -563,8 +579,11 @@ def efficacy_commit(elist, count, edelta, eflag, efficacy, is_candidate, candida
         new = rules.clip_unit(efficacy[i] + edelta[i])
         edelta[i] = 0.0
         if new != efficacy[i]:
+            rose = rules.efficacious_grievance(grievance[i], new) > rules.efficacious_grievance(
+                grievance[i], efficacy[i]
+            )
             efficacy[i] = new
-            if not is_candidate[i]:  # marked (written out: see CANDIDATES)
+            if rose and not is_candidate[i]:  # marked (written out: see CANDIDATES)
                 is_candidate[i] = True
                 candidates[counters[CANDIDATES]] = i
                 counters[CANDIDATES] += 1
@@ -588,7 +607,8 @@ def end_incident(
     candidates,
 ):
     """The end of an incident: the engaged and unanswered lose ``unheard``·E, then everyone's
-    trust drifts back by ``recovery``·(T0 - T). Returns (efficacy changes, trust changes)."""
+    trust drifts back by ``recovery``·(T0 - T). Candidates as in :func:`trust_commit`. Returns
+    (efficacy changes, trust changes)."""
     efficacy_changed = 0
     if unheard > 0:
         for p in range(counters[ENGAGED]):
@@ -596,8 +616,11 @@ def end_incident(
             if not answered[i]:
                 new = rules.clip_unit(efficacy[i] + rules.efficacy_loss(efficacy[i], unheard))
                 if new != efficacy[i]:
+                    rose = rules.efficacious_grievance(
+                        grievance[i], new
+                    ) > rules.efficacious_grievance(grievance[i], efficacy[i])
                     efficacy[i] = new
-                    if not is_candidate[i]:  # marked (written out: see CANDIDATES)
+                    if rose and not is_candidate[i]:  # marked (written out: see CANDIDATES)
                         is_candidate[i] = True
                         candidates[counters[CANDIDATES]] = i
                         counters[CANDIDATES] += 1
@@ -608,8 +631,12 @@ def end_incident(
             new = rules.clip_unit(rules.recovered_trust(trust[i], initial_trust[i], recovery))
             if new != trust[i]:
                 trust[i] = new
-                grievance[i] = rules.grievance(hardship[i], new)
-                if not is_candidate[i]:  # marked (written out: see CANDIDATES)
+                g = rules.grievance(hardship[i], new)
+                rose = rules.efficacious_grievance(g, efficacy[i]) > rules.efficacious_grievance(
+                    grievance[i], efficacy[i]
+                )
+                grievance[i] = g
+                if rose and not is_candidate[i]:  # marked (written out: see CANDIDATES)
                     is_candidate[i] = True
                     candidates[counters[CANDIDATES]] = i
                     counters[CANDIDATES] += 1

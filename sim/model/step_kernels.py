@@ -294,9 +294,21 @@ def institution_move(graph, cit, book, mech, chan, scal, inst_f, inst_i, kinds, 
                             dflag[i] = True
                             dlist[counters[DELTAS]] = i
                             counters[DELTAS] += 1
-                count = _neighbours(
-                    engaged, counters[kernels.ENGAGED], indptr, indices, stamp, inst_i, buffer
-                )
+                if 2 * counters[kernels.ENGAGED] > n:
+                    # Most are engaged: list, in index order, every citizen with an engaged
+                    # neighbour (usually the first one looked at), instead of walking every
+                    # engaged citizen's neighbours.
+                    count = 0
+                    for j in range(n):
+                        for jj in range(indptr[j], indptr[j + 1]):
+                            if channel[indices[jj]] > 0:
+                                buffer[count] = j
+                                count += 1
+                                break
+                else:
+                    count = _neighbours(
+                        engaged, counters[kernels.ENGAGED], indptr, indices, stamp, inst_i, buffer
+                    )
                 for q in range(count):
                     j = buffer[q]
                     if audience[j]:
@@ -317,6 +329,7 @@ def institution_move(graph, cit, book, mech, chan, scal, inst_f, inst_i, kinds, 
             trust,
             hardship,
             grievance,
+            mech[0],
             scratch,
             is_candidate,
             candidates,
@@ -329,6 +342,7 @@ def institution_move(graph, cit, book, mech, chan, scal, inst_f, inst_i, kinds, 
             trust,
             hardship,
             grievance,
+            mech[0],
             is_candidate,
             candidates,
             counters,
@@ -347,6 +361,7 @@ def institution_move(graph, cit, book, mech, chan, scal, inst_f, inst_i, kinds, 
             mech[2],
             mech[4],
             mech[0],
+            grievance,
             is_candidate,
             candidates,
             counters,
@@ -355,10 +370,20 @@ def institution_move(graph, cit, book, mech, chan, scal, inst_f, inst_i, kinds, 
         if efficacy_changed:
             inst_i[EFFICACY_OK] = 0
     if conceded_now:
+        # Relief lowers hardship: only a citizen whose moving grievance rose (none, with the
+        # schema's relief in [0, 1]) can be unsettled by it.
+        efficacy = mech[0]
         for i in range(n):
-            grievance[i] = rules.grievance(hardship[i], trust[i])
+            g = rules.grievance(hardship[i], trust[i])
+            rose = rules.efficacious_grievance(g, efficacy[i]) > rules.efficacious_grievance(
+                grievance[i], efficacy[i]
+            )
+            grievance[i] = g
+            if rose and not is_candidate[i]:  # marked (written out: see kernels.CANDIDATES)
+                is_candidate[i] = True
+                candidates[counters[kernels.CANDIDATES]] = i
+                counters[kernels.CANDIDATES] += 1
         inst_i[GRIEVANCE_OK] = 0
-        kernels.mark_all(is_candidate, candidates, counters)
     return changed > 0 or efficacy_changed > 0, conceded_now
 
 
@@ -450,14 +475,18 @@ def citizens_move(
 
     multiplier = 1.0 + inst_f[SEVERITY] if inst_i[CRACKDOWN_LEFT] > 0 else 1.0
     if multiplier != inst_f[BUILT_MULTIPLIER]:
-        # The start or end of a crackdown changes every cost: everyone is a candidate once.
+        # The end of a crackdown lowers every cost: everyone is a candidate once. Its start
+        # raises them, which unsettles nobody (the rules are monotone: kernels' docstring).
+        if multiplier < inst_f[BUILT_MULTIPLIER]:
+            kernels.mark_all(is_candidate, candidates, counters)
         inst_f[BUILT_MULTIPLIER] = multiplier
-        kernels.mark_all(is_candidate, candidates, counters)
     factor = push_factor(kinds, params, mech[6], counters[kernels.ENGAGED], scal[SCALE])
     if factor != inst_f[PUSH]:
-        # The goal push changed every engaged citizen's weight: their neighbours re-decide.
+        # A stronger goal push raises every engaged citizen's weight: their neighbours
+        # re-decide (a weaker one lowers it, which unsettles nobody).
+        if factor > inst_f[PUSH]:
+            kernels.mark_neighbours(engaged, counters, indptr, indices, is_candidate, candidates)
         inst_f[PUSH] = factor
-        kernels.mark_neighbours(engaged, counters, indptr, indices, is_candidate, candidates)
     conceded = inst_i[CONCEDED] != 0
     # Plain values, not expressions, in this long call (numba cannot compile it otherwise).
     check_leaving = fatigue_draw.size > 0 or conceded
