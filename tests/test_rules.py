@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.model import rules
@@ -11,6 +11,8 @@ from sim.model import rules
 unit = st.floats(0.0, 1.0, allow_nan=False)
 
 
+# No deadline: the first example builds each rule's ufunc (rules are built on first use).
+@settings(deadline=None)
 @given(st.lists(st.tuples(unit, unit, unit, unit, st.floats(0, 2), unit), min_size=1, max_size=30))
 def test_scalar_and_array_forms_are_bit_identical(rows):
     s, h, t, theta, _cost, gw = (np.array(col) for col in zip(*rows, strict=True))

@@ -40,7 +40,6 @@ followed by ``model.state_edited()``.
 from __future__ import annotations
 
 import functools
-import operator
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,13 +51,6 @@ from sim.model.state import StepDraws, WorldState
 
 __all__ = ["FrontierState", "Incident", "Series", "action_names", "rules_intact", "step_columns"]
 
-# The rule functions the kernels were compiled with. A rule replaced at run time (a test's
-# monkeypatch, a classroom experiment) is invisible to compiled code: the model then steps with
-# the vectorized engine, which calls the rules module's current functions.
-COMPILED_RULES = {name: getattr(rules, name) for name in rules.ELEMENTWISE}
-RULE_NAMES = tuple(COMPILED_RULES)
-RULE_FUNCTIONS = tuple(COMPILED_RULES.values())
-
 ACTIONS = [Action(code) for code in sk.ACTION_CODES]
 POLICY_PARAMS = 5
 # Rows of the time-series buffers of one compiled series of incidents (grown if max_steps is more).
@@ -66,8 +58,13 @@ SERIES_STEPS = 1 << 16
 
 
 def rules_intact() -> bool:
-    """True when every rule is still the function the frontier kernels were compiled with."""
-    return all(map(operator.is_, map(vars(rules).get, RULE_NAMES), RULE_FUNCTIONS))
+    """True when every rule is still the function the frontier kernels were compiled with.
+
+    A rule replaced at run time (a test's monkeypatch, a classroom experiment) is invisible to
+    compiled code: the model then steps with the vectorized engine, which calls the rules
+    module's current functions.
+    """
+    return rules.intact()
 
 
 @dataclass(frozen=True)

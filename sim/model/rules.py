@@ -50,6 +50,8 @@ Data Science* 6, 20.
 
 from __future__ import annotations
 
+import threading
+
 import numba
 import numpy as np
 
@@ -57,9 +59,29 @@ type Num = float | np.ndarray
 
 _F2 = ["float64(float64, float64)"]
 _F3 = ["float64(float64, float64, float64)"]
+_SIGNATURES: dict[str, list[str]] = {}  # each rule's ufunc loops
+_DEFINITIONS: dict = {}  # each rule's Python definition, until its ufunc is built
+_COMPILED: dict = {}  # each rule's ufunc, once built
+_BUILDING = threading.Lock()
 
 
-@numba.vectorize(_F2, cache=True)
+def _elementwise(signatures: list[str]):
+    """Declare a rule: a numpy ufunc with these loops (``numba.vectorize``), built on first use.
+
+    Building a ufunc costs about 50 ms even when numba's on-disk cache holds its code (the
+    loop around it is compiled anew in every process), about a second for all of them; a run
+    of the frontier engine, whose kernels have the rules compiled in, uses one or two from
+    Python. So the module attribute appears when first looked up (:func:`__getattr__`).
+    """
+
+    def declare(function):
+        _SIGNATURES[function.__name__] = signatures
+        return function
+
+    return declare
+
+
+@_elementwise(_F2)
 def social_signal(engaged_weight: Num, neighbour_weight: Num) -> Num:
     """Share of a citizen's neighbourhood that is engaged, weighted by influence.
 
@@ -71,13 +93,13 @@ def social_signal(engaged_weight: Num, neighbour_weight: Num) -> Num:
     return 0.0
 
 
-@numba.vectorize(_F2, cache=True)
+@_elementwise(_F2)
 def grievance(hardship: Num, trust: Num) -> Num:
     """Grievance g = H (1 - T): hardship times perceived illegitimacy (Epstein 2002)."""
     return hardship * (1.0 - trust)
 
 
-@numba.vectorize(_F3, cache=True)
+@_elementwise(_F3)
 def organising_discount(engaged_activist_neighbours: Num, organising: float, cap: float) -> Num:
     """Cost discount o_i = min(organising × engaged activist neighbours, max_discount)."""
     discount = organising * engaged_activist_neighbours
@@ -85,19 +107,19 @@ def organising_discount(engaged_activist_neighbours: Num, organising: float, cap
     return discount if discount <= cap else cap
 
 
-@numba.vectorize(_F3, cache=True)
+@_elementwise(_F3)
 def effective_cost(cost: float, multiplier: float, discount: Num) -> Num:
     """Effective cost of a channel: c_k · m(t) · (1 - o_i)."""
     return cost * multiplier * (1.0 - discount)
 
 
-@numba.vectorize(_F3, cache=True)
+@_elementwise(_F3)
 def drive(signal: Num, grievance_: Num, grievance_weight: float) -> Num:
     """What pushes a citizen to act: s_i + γ g_i."""
     return signal + grievance_weight * grievance_
 
 
-@numba.vectorize(_F2, cache=True)
+@_elementwise(_F2)
 def efficacious_grievance(grievance_: Num, efficacy: Num) -> Num:
     """Grievance as it moves a citizen to act: g_i · E_i (Gamson 1968).
 
@@ -107,7 +129,7 @@ def efficacious_grievance(grievance_: Num, efficacy: Num) -> Num:
     return grievance_ * efficacy
 
 
-@numba.vectorize(["boolean(int64, int64, boolean)"], cache=True)
+@_elementwise(["boolean(int64, int64, boolean)"])
 def counts_toward(neighbour_channel: Num, channel: Num, rung: bool) -> Num:
     """Whether an engaged neighbour's engagement counts toward channel k's social signal.
 
@@ -121,7 +143,7 @@ def counts_toward(neighbour_channel: Num, channel: Num, rung: bool) -> Num:
     return neighbour_channel > 0
 
 
-@numba.vectorize(_F3, cache=True)
+@_elementwise(_F3)
 def goal_push(people: Num, at: float, push: float) -> Num:
     """Weight factor f = 1 + push · count/at of engaged citizens before a commitment is reached.
 
@@ -132,19 +154,19 @@ def goal_push(people: Num, at: float, push: float) -> Num:
     return 1.0 + push * people / at
 
 
-@numba.vectorize(_F2, cache=True)
+@_elementwise(_F2)
 def people(citizens: Num, scale: float) -> Num:
     """A count of simulated citizens in people: citizens × ``population.scale``."""
     return citizens * scale
 
 
-@numba.vectorize(_F2, cache=True)
+@_elementwise(_F2)
 def pushed_weight(engaged_weight: Num, factor: float) -> Num:
     """Engaged weight Σ u_j of a citizen's engaged neighbours, times the goal push f."""
     return engaged_weight * factor
 
 
-@numba.vectorize(["boolean(float64, float64, float64)"], cache=True)
+@_elementwise(["boolean(float64, float64, float64)"])
 def willing(drive_: Num, threshold: Num, cost: Num) -> Num:
     """Citizen i is willing to use a channel when s_i + γ g_i ≥ θ_i + effective cost.
 
@@ -154,7 +176,7 @@ def willing(drive_: Num, threshold: Num, cost: Num) -> Num:
     return drive_ >= threshold + cost
 
 
-@numba.vectorize(["boolean(boolean, float64, float64, boolean, float64, float64)"], cache=True)
+@_elementwise(["boolean(boolean, float64, float64, boolean, float64, float64)"])
 def leaves(
     engaged: Num,
     fatigue_draw: Num,
@@ -178,31 +200,31 @@ def leaves(
 # change of trust computed from the trust at the start of the step.
 
 
-@numba.vectorize(_F2, cache=True)
+@_elementwise(_F2)
 def unheard_loss(trust: Num, unheard: float) -> Num:
     """``ignore``: an engaged citizen left unanswered loses unheard · T."""
     return -(unheard * trust)
 
 
-@numba.vectorize(_F2, cache=True)
+@_elementwise(_F2)
 def persuasion_gain(trust: Num, persuasion: float) -> Num:
     """``broadcast``: a not-engaged member of the audience gains persuasion · (1 - T)."""
     return persuasion * (1.0 - trust)
 
 
-@numba.vectorize(_F2, cache=True)
+@_elementwise(_F2)
 def backlash_loss(trust: Num, backlash: float) -> Num:
     """``broadcast``/``suppress``: an engaged citizen talked at or repressed loses backlash · T."""
     return -(backlash * trust)
 
 
-@numba.vectorize(_F2, cache=True)
+@_elementwise(_F2)
 def answer_gain(trust: Num, reward: float) -> Num:
     """``respond``: an answered citizen gains reward · (1 - T)."""
     return reward * (1.0 - trust)
 
 
-@numba.vectorize(_F2, cache=True)
+@_elementwise(_F2)
 def efficacy_gain(efficacy: Num, rate: float) -> Num:
     """An answer (``efficacy.answered``) or a neighbour's answer (``efficacy.observed``) raises
     efficacy by rate · (1 - E): being answered breeds participation (Sjoberg, Mellon & Peixoto
@@ -210,13 +232,13 @@ def efficacy_gain(efficacy: Num, rate: float) -> Num:
     return rate * (1.0 - efficacy)
 
 
-@numba.vectorize(_F2, cache=True)
+@_elementwise(_F2)
 def efficacy_loss(efficacy: Num, unheard: float) -> Num:
     """An incident ends with the citizen engaged and unanswered: efficacy falls by unheard · E."""
     return -(unheard * efficacy)
 
 
-@numba.vectorize(_F3, cache=True)
+@_elementwise(_F3)
 def recovered_trust(trust: Num, initial_trust: Num, recovery: float) -> Num:
     """Trust memory between incidents: T + recovery · (T0 - T), drifting back to T0.
 
@@ -226,19 +248,19 @@ def recovered_trust(trust: Num, initial_trust: Num, recovery: float) -> Num:
     return trust + recovery * (initial_trust - trust)
 
 
-@numba.vectorize(_F2, cache=True)
+@_elementwise(_F2)
 def relieved_hardship(hardship: Num, relief: float) -> Num:
     """``concede``: hardship falls by the share ``relief``, once, for everyone."""
     return hardship * (1.0 - relief)
 
 
-@numba.vectorize(_F3, cache=True)
+@_elementwise(_F3)
 def diffused_trust_change(trust: Num, neighbour_trust_mean: Num, diffusion: float) -> Num:
     """Trust diffusion: diffusion · (mean T of neighbours - T_i) (DeGroot-style averaging)."""
     return diffusion * (neighbour_trust_mean - trust)
 
 
-@numba.vectorize(["float64(float64)"], cache=True)
+@_elementwise(["float64(float64)"])
 def clip_unit(value: Num) -> Num:
     """Clip a trust or share to [0, 1] (as ``numpy.minimum(numpy.maximum(v, 0), 1)``)."""
     low = value if value >= 0.0 else 0.0
@@ -271,6 +293,39 @@ ELEMENTWISE = (
     "efficacy_loss",
     "recovered_trust",
 )
+assert set(ELEMENTWISE) == set(_SIGNATURES)
+for _name in ELEMENTWISE:
+    _DEFINITIONS[_name] = globals().pop(_name)
+
+
+def __getattr__(name: str):
+    """Build a rule's ufunc the first time it is looked up (see :func:`_elementwise`)."""
+    with _BUILDING:
+        if name in _COMPILED:
+            return _COMPILED[name]
+        try:
+            definition = _DEFINITIONS[name]
+        except KeyError:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+        ufunc = numba.vectorize(_SIGNATURES[name], cache=True)(definition)
+        _COMPILED[name] = ufunc
+        globals()[name] = ufunc
+        return ufunc
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *ELEMENTWISE})
+
+
+def intact() -> bool:
+    """True when no rule was replaced since this module defined it (a test's monkeypatch, a
+    classroom experiment): each module attribute is its ufunc, or not built yet."""
+    namespace = globals()
+    for name in ELEMENTWISE:
+        value = namespace.get(name, _DEFINITIONS)
+        if value is not _DEFINITIONS and value is not _COMPILED.get(name):
+            return False
+    return True
 
 
 def institution_signal(channel_counts: np.ndarray, channel_weights: np.ndarray, n: int) -> float:
