@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -224,6 +227,32 @@ def test_live_changes_between_steps_are_seen():
             model.step()
     frames = [m.datacollector.get_model_vars_dataframe() for m in models]
     pd.testing.assert_frame_equal(frames[0], frames[1], check_exact=True)
+
+
+RULES_IN_A_FRESH_PROCESS = """
+from sim.model import frontier, rules
+from sim.model.engagement import EngagementModel
+from sim import load_scenario
+model = EngagementModel(load_scenario({"population": {"size": 200}}), prepare=False)
+model.seed_campaign()
+model.step()
+assert model.frontier_state is not None
+built = sorted(name for name in rules.ELEMENTWISE if name in vars(rules))
+assert frontier.rules_intact()
+rules.willing = lambda drive, threshold, cost: drive > threshold + cost  # never built before
+assert not frontier.rules_intact()
+print(built)
+"""
+
+
+def test_rules_are_built_on_first_use_and_a_replacement_is_seen_before_it():
+    """A frontier step builds at most the rule it calls from Python (the kernels have theirs
+    compiled in), and a rule replaced before its first use still sends the model elsewhere."""
+    done = subprocess.run(
+        [sys.executable, "-c", RULES_IN_A_FRESH_PROCESS], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "['grievance']"
 
 
 def test_a_replaced_rule_makes_the_frontier_engine_step_with_the_vectorized_one(monkeypatch):
