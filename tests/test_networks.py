@@ -11,6 +11,7 @@ import scipy.sparse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sim.model import small_world
 from sim.model.graph_files import GraphFileError, read_graph
 from sim.model.networks import adjacency, degrees, generate_graph
 from sim.model.placement import choose_nodes, top_by_betweenness
@@ -213,6 +214,45 @@ def test_adjacency_matches_networkx(kind):
     expected = nx.to_scipy_sparse_array(g, nodelist=range(n), weight=None, format="csr")
     assert (a != expected).nnz == 0
     assert np.array_equal(degrees(a), [d for _, d in sorted(g.degree())])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.integers(3, 400),
+    half=st.integers(1, 6),
+    p=st.one_of(st.sampled_from([0.0, 1.0]), st.floats(0.0, 1.0)),
+    seed=st.one_of(st.integers(0, 2**32 - 1), st.sampled_from([0, 1, 2**32 - 1])),
+)
+def test_compiled_watts_strogatz_is_networkx_graph_edge_for_edge(n, half, p, seed):
+    """The compiled replay gives networkx's graph: same edges for any size, degree, rewiring
+    probability and seed, dense corners included (k close to n, where rewirings are skipped)."""
+    k = min(2 * half, n - 1 - (n - 1) % 2)
+    if k < 2:
+        return
+    expected = adjacency(nx.watts_strogatz_graph(n, k, p, seed=seed))
+    got = small_world.watts_strogatz_adjacency(n, k, p, seed)
+    assert (got != expected).nnz == 0
+    np.testing.assert_array_equal(got.indptr, expected.indptr)
+    np.testing.assert_array_equal(got.indices, expected.indices)
+
+
+def test_compiled_watts_strogatz_draws_like_generate_graph():
+    """Same validation and the same one draw from the run's generator as generate_graph."""
+    first, second = rng(5), rng(5)
+    expected = generate_graph("watts_strogatz", 500, first, mean_degree=6, rewire=0.2)
+    got, build = small_world.generate(500, second, mean_degree=6, rewire=0.2)
+    assert (got != adjacency(expected)).nnz == 0
+    assert edge_set(build()) == edge_set(expected)
+    assert first.integers(2**32) == second.integers(2**32)  # the generators moved alike
+    for kwargs, match in (({"mean_degree": 500}, "must be < n"), ({"rewire": 1.5}, "rewire")):
+        with pytest.raises(ValueError, match=match):
+            small_world.generate(500, rng(), **kwargs)
+
+
+def test_python_random_words_are_cpythons():
+    words = small_world.python_random_words(2**40 + 3, 5)
+    source = random.Random(2**40 + 3)
+    assert words.tolist() == [source.getrandbits(32) for _ in range(5)]
 
 
 def test_adjacency_ignores_node_insertion_order_and_keeps_isolated_nodes():
