@@ -24,6 +24,11 @@ goal push                    f(t)     a public response threshold's goal gradien
 initial trust                T0_i     trust memory: drift back between incidents
 ===========================  =======  ===============================================
 
+Each ufunc is built the first time its rule is looked up (``rules.grievance``, ``from
+sim.model.rules import grievance``, or a kernel being compiled): building one costs about 50 ms
+even from numba's cache, and a frontier run, whose kernels have the rules compiled in, needs one
+or two from Python. :func:`intact` tells whether any rule was replaced, without building any.
+
 Compiled code is cached on disk (``cache=True``). numba keys a cache on the file that defines
 the function, so after editing this module the kernels of :mod:`sim.model.frontier` that inline
 these rules must be recompiled too: the frontier engine checks that every rule it calls is the
