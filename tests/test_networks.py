@@ -11,7 +11,7 @@ import scipy.sparse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.model import small_world
+from sim.model import replay
 from sim.model.graph_files import GraphFileError, read_graph
 from sim.model.networks import adjacency, degrees, generate_graph
 from sim.model.placement import choose_nodes, top_by_betweenness
@@ -230,27 +230,48 @@ def test_compiled_watts_strogatz_is_networkx_graph_edge_for_edge(n, half, p, see
     if k < 2:
         return
     expected = adjacency(nx.watts_strogatz_graph(n, k, p, seed=seed))
-    got = small_world.watts_strogatz_adjacency(n, k, p, seed)
+    got = replay.watts_strogatz_adjacency(n, k, p, seed)
     assert (got != expected).nnz == 0
     np.testing.assert_array_equal(got.indptr, expected.indptr)
     np.testing.assert_array_equal(got.indices, expected.indices)
 
 
-def test_compiled_watts_strogatz_draws_like_generate_graph():
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.integers(1, 600),
+    # (networkx itself divides by zero below about 1e-16, where log(1 - p) rounds to 0)
+    p=st.one_of(st.sampled_from([0.0, 1.0, 1e-4, 0.5]), st.floats(1e-9, 1.0)),
+    seed=st.one_of(st.integers(0, 2**32 - 1), st.sampled_from([0, 1, 2**32 - 1])),
+)
+def test_compiled_erdos_renyi_is_networkx_graph_edge_for_edge(n, p, seed):
+    """The compiled replay of fast_gnp_random_graph: the same edges, from sparse to complete."""
+    expected = adjacency(nx.fast_gnp_random_graph(n, p, seed=seed))
+    got = replay.erdos_renyi_adjacency(n, p, seed)
+    np.testing.assert_array_equal(got.indptr, expected.indptr)
+    np.testing.assert_array_equal(got.indices, expected.indices)
+
+
+@pytest.mark.parametrize(
+    ("kind", "params"),
+    [("watts_strogatz", {"mean_degree": 6, "rewire": 0.2}), ("erdos_renyi", {"mean_degree": 5})],
+)
+def test_compiled_replay_draws_like_generate_graph(kind, params):
     """Same validation and the same one draw from the run's generator as generate_graph."""
     first, second = rng(5), rng(5)
-    expected = generate_graph("watts_strogatz", 500, first, mean_degree=6, rewire=0.2)
-    got, build = small_world.generate(500, second, mean_degree=6, rewire=0.2)
+    expected = generate_graph(kind, 500, first, **params)
+    got, build = replay.generate(kind, 500, second, **params)
     assert (got != adjacency(expected)).nnz == 0
     assert edge_set(build()) == edge_set(expected)
     assert first.integers(2**32) == second.integers(2**32)  # the generators moved alike
-    for kwargs, match in (({"mean_degree": 500}, "must be < n"), ({"rewire": 1.5}, "rewire")):
+    for bad, match in (({"mean_degree": 500}, "n - 1|must be < n"), ({"mean_degree": -1}, ">= 0")):
         with pytest.raises(ValueError, match=match):
-            small_world.generate(500, rng(), **kwargs)
+            replay.generate(kind, 500, rng(), **(params | bad))
+    with pytest.raises(ValueError, match="rewire"):
+        replay.generate("watts_strogatz", 500, rng(), rewire=1.5)
 
 
 def test_python_random_words_are_cpythons():
-    words = small_world.python_random_words(2**40 + 3, 5)
+    words = replay.python_random_words(2**40 + 3, 5)
     source = random.Random(2**40 + 3)
     assert words.tolist() == [source.getrandbits(32) for _ in range(5)]
 

@@ -34,8 +34,8 @@ from sim.model import (
     networks,
     placement,
     population,
+    replay,
     rules,
-    small_world,
 )
 from sim.model.agents import Activist, Citizen, Institution
 from sim.model.lifecycle import Avalanches, Course, Episode, RunResult
@@ -684,7 +684,8 @@ def _make_graph(
     """The run's graph: read from ``network.path``, or generated with a seed drawn from ``rng``
     by networkx or natively (a CSR adjacency; ``network.generator``). Returns (graph or
     adjacency, node labels of a file, a builder of networkx's graph when only its adjacency was
-    made: networkx's Watts-Strogatz graph is replayed in compiled code, :mod:`small_world`)."""
+    made: networkx's Erdos-Renyi and Watts-Strogatz graphs are replayed in compiled code,
+    :mod:`replay`)."""
     net = scenario.network
     if isinstance(net, GraphFile):
         path = Path(net.path)
@@ -699,8 +700,8 @@ def _make_graph(
     try:
         if uses_native(getattr(net, "generator", "networkx"), net.kind, n):
             return generate_adjacency(net.kind, n, rng, **params), None, None
-        if net.kind == "watts_strogatz":
-            adjacency, builder = small_world.generate(n, rng, **params)
+        if net.kind in replay.KINDS:
+            adjacency, builder = replay.generate(net.kind, n, rng, **params)
             return adjacency, None, builder
         graph = networks.generate_graph(net.kind, n, rng, **params)
     except ValueError as exc:

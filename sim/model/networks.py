@@ -123,22 +123,13 @@ def generate_graph(
     """
     if kind not in _GRAPH_KINDS:
         raise ValueError(f"unknown graph kind {kind!r}; expected one of {', '.join(_GRAPH_KINDS)}")
-    n = as_int(n, "n")
-    if n < 1:
-        raise ValueError(f"n must be at least 1, got {n}")
-    mean_degree = float(mean_degree)
-    if not math.isfinite(mean_degree) or mean_degree < 0:
-        raise ValueError(f"mean_degree must be a finite number >= 0, got {mean_degree}")
+    n, mean_degree = checked_size(n, mean_degree)
 
     if kind == "complete":
         return nx.complete_graph(n)
 
     if kind == "erdos_renyi":
-        if mean_degree > n - 1:
-            raise ValueError(
-                f"erdos_renyi: mean_degree must be <= n - 1 = {n - 1}, got {mean_degree}"
-            )
-        p = 0.0 if n == 1 else mean_degree / (n - 1)
+        p = erdos_renyi_probability(mean_degree, n)
         return nx.fast_gnp_random_graph(n, p, seed=seed_from(rng))
 
     if kind == "watts_strogatz":
@@ -169,6 +160,24 @@ def generate_graph(
     for _, attrs in graph.nodes(data=True):
         attrs["community"] = int(attrs["block"])
     return graph
+
+
+def checked_size(n: object, mean_degree: object) -> tuple[int, float]:
+    """(n, mean_degree) validated: n an integer >= 1, mean_degree a finite number >= 0."""
+    n = as_int(n, "n")
+    if n < 1:
+        raise ValueError(f"n must be at least 1, got {n}")
+    mean_degree = float(mean_degree)
+    if not math.isfinite(mean_degree) or mean_degree < 0:
+        raise ValueError(f"mean_degree must be a finite number >= 0, got {mean_degree}")
+    return n, mean_degree
+
+
+def erdos_renyi_probability(mean_degree: float, n: int) -> float:
+    """Edge probability p = mean_degree / (n - 1) of G(n, p) (0 for one node), at most 1."""
+    if mean_degree > n - 1:
+        raise ValueError(f"erdos_renyi: mean_degree must be <= n - 1 = {n - 1}, got {mean_degree}")
+    return 0.0 if n == 1 else mean_degree / (n - 1)
 
 
 def watts_strogatz_ring_degree(mean_degree: float, n: int) -> int:

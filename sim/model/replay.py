@@ -1,19 +1,23 @@
-"""networkx's Watts–Strogatz graph, edge for edge, generated in compiled code.
+"""networkx's random graphs, edge for edge, generated in compiled code.
 
-:func:`sim.model.networks.generate_graph` makes a ``watts_strogatz`` graph with
+:func:`sim.model.networks.generate_graph` makes ``erdos_renyi`` and ``watts_strogatz`` graphs
+with :func:`networkx.fast_gnp_random_graph` (Batagelj & Brandes 2005) and
 :func:`networkx.watts_strogatz_graph` (Watts & Strogatz 1998) and an integer seed drawn from the
-run's generator; existing scenarios must keep exactly those graphs. networkx spends about 10 ms
-on a graph of 2,000 nodes building Python dictionaries, most of a small model's build.
-:func:`watts_strogatz_adjacency` replays the same algorithm in a numba loop on the same random
-numbers: networkx draws from a ``random.Random(seed)``, whose Mersenne Twister state is handed to
-numpy's ``MT19937`` bit generator, and ``random()`` and ``choice()`` are computed from its 32-bit
-outputs as CPython computes them (``random_random`` and ``_randbelow_with_getrandbits``). The
-result is the CSR adjacency of the very same graph (tests/test_networks.py compares edge sets
-over sizes, degrees, rewiring probabilities and seeds); networkx's own graph object is built
+run's generator; existing scenarios must keep exactly those graphs. networkx spends most of a
+small model's build filling Python dictionaries (about 10 ms for the baseline's 2,000 citizens,
+a third of a calibration's simulation). :func:`generate` replays the same algorithms in numba
+loops on the same random numbers: networkx draws from a ``random.Random(seed)``, whose Mersenne
+Twister state is handed to numpy's ``MT19937`` bit generator, and ``random()`` and ``choice()``
+are computed from its 32-bit outputs as CPython computes them (``random_random`` and
+``_randbelow_with_getrandbits``; ``math.log`` is the C library's in both). The result is the
+CSR adjacency of the very same graph (tests/test_networks.py compares edge sets over sizes,
+degrees, probabilities and seeds); networkx's own graph object is built, from the same seed,
 only when someone asks for it.
 
 References
 ----------
+Batagelj, V. & Brandes, U. (2005). Efficient generation of large random networks. *Physical
+Review E* 71, 036113.
 Watts, D. J. & Strogatz, S. H. (1998). Collective dynamics of 'small-world' networks. *Nature*
 393, 440-442.
 """
@@ -21,6 +25,7 @@ Watts, D. J. & Strogatz, S. H. (1998). Collective dynamics of 'small-world' netw
 from __future__ import annotations
 
 import functools
+import math
 import random
 from collections.abc import Callable
 
@@ -31,7 +36,16 @@ import scipy.sparse
 
 from sim.model import networks
 
-__all__ = ["generate", "python_random_words", "watts_strogatz_adjacency"]
+__all__ = [
+    "KINDS",
+    "erdos_renyi_adjacency",
+    "generate",
+    "python_random_words",
+    "watts_strogatz_adjacency",
+]
+
+# The kinds generate() replays.
+KINDS = ("erdos_renyi", "watts_strogatz")
 
 # Return codes of the compiled loop: more random words, or more room per node, are needed.
 _MORE_WORDS = -1
@@ -109,10 +123,9 @@ def _rewire(n, k, p, words, room):
             v = (u + j) % n
             if pos + 2 > words.size:
                 return adj, deg, _MORE_WORDS
-            high = np.int64(words[pos]) >> 5  # CPython's random(): 53 bits from two words
-            low = np.int64(words[pos + 1]) >> 6
+            r = _random(words, pos)
             pos += 2
-            if (high * 67108864.0 + low) * (1.0 / 9007199254740992.0) >= p:  # random() < p
+            if r >= p:  # rewired when random() < p
                 continue
             w, pos = _below(n, shift, words, pos)
             if w < 0:
@@ -198,26 +211,99 @@ def watts_strogatz_adjacency(n: int, k: int, p: float, seed: int) -> scipy.spars
     return networks.csr_from_edges(n, src, dst)
 
 
+@numba.njit(cache=True)
+def _random(words, pos):
+    """CPython's ``random()`` from two words: 53 bits, as ``random_random`` computes it."""
+    high = np.int64(words[pos]) >> 5
+    low = np.int64(words[pos + 1]) >> 6
+    return (high * 67108864.0 + low) * (1.0 / 9007199254740992.0)
+
+
+@numba.njit(cache=True)
+def _gnp(n, p, words):
+    """networkx's ``fast_gnp_random_graph`` loop (undirected, 0 < p < 1) on its words.
+
+    Returns (src, dst, status): status is the number of words used, or ``_MORE_WORDS``.
+    """
+    capacity = words.size // 2 + 1
+    src = np.empty(capacity, dtype=np.int64)
+    dst = np.empty(capacity, dtype=np.int64)
+    lp = math.log(1.0 - p)
+    v = 1
+    w = -1
+    pos = 0
+    m = 0
+    while v < n:
+        if pos + 2 > words.size:
+            return src, dst, _MORE_WORDS
+        lr = math.log(1.0 - _random(words, pos))
+        pos += 2
+        w = w + 1 + int(lr / lp)
+        while w >= v and v < n:
+            w = w - v
+            v = v + 1
+        if v < n:
+            src[m] = v
+            dst[m] = w
+            m += 1
+    return src[:m], dst[:m], pos
+
+
+def erdos_renyi_adjacency(n: int, p: float, seed: int) -> scipy.sparse.csr_array:
+    """Adjacency of ``networkx.fast_gnp_random_graph(n, p, seed=seed)``, without networkx.
+
+    Parameters
+    ----------
+    n : int
+        Number of nodes.
+    p : float
+        Edge probability, in [0, 1] (0: no edges; 1: the complete graph, as networkx).
+    seed : int
+        networkx's seed (a non-negative integer).
+
+    Returns
+    -------
+    scipy.sparse.csr_array
+        As :func:`sim.model.networks.adjacency` of networkx's graph.
+    """
+    if p <= 0 or n < 2:
+        return networks.csr_from_edges(n, np.empty(0, np.int64), np.empty(0, np.int64))
+    if p >= 1:
+        src, dst = np.triu_indices(n, 1)
+        return networks.csr_from_edges(n, src, dst)
+    expected = p * n * (n - 1) / 2
+    count = 2 * int(expected + 6 * math.sqrt(expected) + 64)
+    while True:
+        src, dst, status = _gnp(n, float(p), python_random_words(seed, count))
+        if status != _MORE_WORDS:
+            return networks.csr_from_edges(n, src, dst)
+        count *= 2
+
+
 def generate(
-    n: int, rng: np.random.Generator, *, mean_degree: float = 8.0, rewire: float = 0.1, **_: object
+    kind: str, n: int, rng: np.random.Generator, **params: object
 ) -> tuple[scipy.sparse.csr_array, Callable[[], nx.Graph]]:
-    """The ``watts_strogatz`` graph :func:`sim.model.networks.generate_graph` would make.
+    """The graph of `kind` (one of :data:`KINDS`) :func:`sim.model.networks.generate_graph`
+    would make, as its adjacency.
 
     Validates the parameters and draws the seed from `rng` exactly as it does, so the run's
-    later draws are unchanged. Other keyword arguments (``generate_graph``'s for other kinds)
-    are ignored.
+    later draws are unchanged; keyword arguments are ``generate_graph``'s.
 
     Returns
     -------
     (scipy.sparse.csr_array, callable)
         The adjacency, and a function returning networkx's graph itself (same seed).
     """
-    n = networks.as_int(n, "n")
-    if n < 1:
-        raise ValueError(f"n must be at least 1, got {n}")
-    mean_degree = float(mean_degree)
-    if not np.isfinite(mean_degree) or mean_degree < 0:
-        raise ValueError(f"mean_degree must be a finite number >= 0, got {mean_degree}")
+    if kind not in KINDS:
+        raise ValueError(f"no compiled replay of {kind!r} graphs; expected one of {KINDS}")
+    n, mean_degree = networks.checked_size(n, params.get("mean_degree", 8.0))
+    if kind == "erdos_renyi":
+        p = networks.erdos_renyi_probability(mean_degree, n)
+        seed = networks.seed_from(rng)
+        return erdos_renyi_adjacency(n, p, seed), functools.partial(
+            nx.fast_gnp_random_graph, n, p, seed=seed
+        )
+    rewire = params.get("rewire", 0.1)
     networks.check_probability(rewire, "rewire")
     k = networks.watts_strogatz_ring_degree(mean_degree, n)
     p = float(rewire)
