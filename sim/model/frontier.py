@@ -44,7 +44,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.model import kernels, rules, series_kernels
+from sim.model import kernels, pairwise, rules, series_kernels
 from sim.model import step_kernels as sk
 from sim.model.schema import Action, Broadcast, Commit, Concede, Ignore, Respond, Suppress
 from sim.model.state import StepDraws, WorldState
@@ -334,12 +334,21 @@ class FrontierState:
             self.dflag,
             self.nonzero,
             self.is_nonzero,
+            self._partial_sums(m.n),
         )
         self.chan = self._channels(m)
         kernels.mark_all(self.is_candidate, self.candidates, self.counters)
         self.built_from = self._arrays(m)
         self.params = self._params(m)
         self.valid = True
+
+    def _partial_sums(self, n: int) -> tuple:
+        """numpy's pairwise-summation tree over the citizens, with the partial sums of trust,
+        grievance and efficacy over it (legitimacy and the means; :mod:`sim.model.pairwise`):
+        filled in full at the next mean (the ``*_OK`` flags are cleared), then kept up to date
+        node by node."""
+        tree = pairwise.pairwise_tree(n)
+        return (tree, *(pairwise.partial_sums(tree) for _ in range(3)))
 
     def _scalars(self, m: WorldState) -> tuple:
         return (
@@ -595,12 +604,12 @@ class FrontierState:
     def legitimacy(self, m: WorldState) -> float:
         """L = mean trust, recomputed (numpy's pairwise sum) only after trust changed."""
         self.sync(m)
-        return float(sk.legitimacy(self.cit, self.inst_f, self.inst_i))
+        return float(sk.legitimacy(self.cit, self.book, self.inst_f, self.inst_i))
 
     def mean_efficacy(self, m: WorldState) -> float:
         """Mean efficacy, recomputed (numpy's pairwise sum) only after efficacy changed."""
         self.sync(m)
-        return float(sk.mean_efficacy(self._mech(m), self.inst_f, self.inst_i))
+        return float(sk.mean_efficacy(self._mech(m), self.book, self.inst_f, self.inst_i))
 
     def end_incident(self, m: WorldState) -> None:
         """The end of an incident: efficacy lost by the engaged and unanswered, trust memory."""

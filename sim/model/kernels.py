@@ -37,7 +37,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from sim.model import kernel_cache, rules
+from sim.model import kernel_cache, pairwise, rules
 
 # Before any kernel is defined: numba reads each kernel file's stamp when it is decorated.
 kernel_cache.refresh()
@@ -483,13 +483,15 @@ def neighbours_of(idx, indptr, indices, stamp, tag, out):
 
 @numba.njit(cache=True)
 def trust_commit(
-    idx, delta, trust, hardship, grievance, efficacy, is_candidate, candidates, counters
+    idx, delta, trust, hardship, grievance, efficacy, is_candidate, candidates, counters, means
 ):
     """Trust at t+1 for the citizens the institution touched: T + ΔT, clipped to [0, 1].
 
     Clears their ΔT; a citizen whose trust changed gets its grievance recomputed, and becomes a
     candidate when the grievance that moves it (γ's factor g·E) rose: the rules are monotone in
-    it (see the module docstring), so a fall cannot unsettle anyone. Returns how many changed.
+    it (see the module docstring), so a fall cannot unsettle anyone. Its trust and grievance are
+    marked in the partial sums of their means (``means``: see :mod:`sim.model.pairwise`).
+    Returns how many changed.
     """
     changed = 0
     for p in range(idx.size):
@@ -507,6 +509,8 @@ def trust_commit(
                 is_candidate[i] = True
                 candidates[counters[CANDIDATES]] = i
                 counters[CANDIDATES] += 1
+            pairwise.mark_changed(i, means[0], means[1])
+            pairwise.mark_changed(i, means[0], means[2])
             changed += 1
     return changed
 
@@ -565,12 +569,13 @@ def trust_commit_all(
 
 @numba.njit(cache=True)
 def efficacy_commit(
-    elist, count, edelta, eflag, efficacy, grievance, is_candidate, candidates, counters
+    elist, count, edelta, eflag, efficacy, grievance, is_candidate, candidates, counters, means
 ):
     """Efficacy at t+1 for the citizens who learned this step: E + ΔE, clipped to [0, 1].
 
     Clears their ΔE; a citizen whose efficacy changed becomes a candidate when g·E rose (as in
-    :func:`trust_commit`). Returns how many changed.
+    :func:`trust_commit`), and is marked in the partial sums of mean efficacy. Returns how many
+    changed.
     """
     changed = 0
     for p in range(count):
@@ -587,6 +592,7 @@ def efficacy_commit(
                 is_candidate[i] = True
                 candidates[counters[CANDIDATES]] = i
                 counters[CANDIDATES] += 1
+            pairwise.mark_changed(i, means[0], means[3])
             changed += 1
     return changed
 

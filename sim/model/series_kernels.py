@@ -93,7 +93,7 @@ def relax_series(
         row[6] = mask
         row[7] = 1 if inst_i[sk.CONCEDED] != 0 and pending[3] == 0 else 0
         rows_float[done, 0] = peak_signal
-        rows_float[done, 1] = sk.legitimacy(cit, inst_f, inst_i)
+        rows_float[done, 1] = sk.legitimacy(cit, book, inst_f, inst_i)
         done += 1
         if scal_end[0] > 0 or scal_end[1] > 0:
             sk.end_incident(book, cit, mech, scal_end, inst_i)

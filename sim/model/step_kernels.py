@@ -27,7 +27,7 @@ import numba
 import numpy as np
 
 from sim.model import kernels, rules
-from sim.model.pairwise import pairwise_mean
+from sim.model.pairwise import pairwise_mean, tree_mean
 
 __all__ = [
     "ACTION_CODES",
@@ -319,7 +319,8 @@ def institution_move(graph, cit, book, mech, chan, scal, inst_f, inst_i, kinds, 
                             counters[DELTAS] += 1
 
     changed = 0
-    if inst_i[EVERYONE] or diffusion > 0:
+    everyone = inst_i[EVERYONE] or diffusion > 0
+    if everyone:
         changed = kernels.trust_commit_all(
             indptr,
             indices,
@@ -346,11 +347,12 @@ def institution_move(graph, cit, book, mech, chan, scal, inst_f, inst_i, kinds, 
             is_candidate,
             candidates,
             counters,
+            book[21],
         )
     for q in range(counters[DELTAS]):
         dflag[dlist[q]] = False
     counters[DELTAS] = 0
-    if changed:
+    if changed and everyone:  # (trust_commit marks its citizens in the means' partial sums)
         inst_i[LEGITIMACY_OK] = 0
         inst_i[GRIEVANCE_OK] = 0
     efficacy_changed = 0
@@ -365,10 +367,9 @@ def institution_move(graph, cit, book, mech, chan, scal, inst_f, inst_i, kinds, 
             is_candidate,
             candidates,
             counters,
+            book[21],
         )
         counters[EDELTAS] = 0
-        if efficacy_changed:
-            inst_i[EFFICACY_OK] = 0
     if conceded_now:
         # Relief lowers hardship: only a citizen whose moving grievance rose (none, with the
         # schema's relief in [0, 1]) can be unsettled by it.
@@ -565,28 +566,36 @@ def one_step(
     inst_i[CHANGED_ANY] = 1 if (inst_i[CHANGED] > 0 or trust_changed or hardship_changed) else 0
 
 
+# The means of the time series: numpy's mean to the bit, from partial sums kept over numpy's
+# pairwise tree (book[21]: the tree, then trust's, grievance's and efficacy's sums). A cleared
+# ``*_OK`` flag means every node is summed again (everyone's values may have changed); otherwise
+# only the nodes above the citizens marked since (pairwise.mark_changed).
+
+
 @numba.njit(cache=True)
-def legitimacy(cit, inst_f, inst_i):
-    if not inst_i[LEGITIMACY_OK]:
-        inst_f[LEGITIMACY] = pairwise_mean(cit[2])
-        inst_i[LEGITIMACY_OK] = 1
-    return inst_f[LEGITIMACY]
+def _mean(values, tree, partial, slot, ok, inst_f, inst_i):
+    if not inst_i[ok] or partial[3][0] > 0:
+        inst_f[slot] = tree_mean(values, tree, partial, not inst_i[ok])
+        inst_i[ok] = 1
+    return inst_f[slot]
+
+
+@numba.njit(cache=True)
+def legitimacy(cit, book, inst_f, inst_i):
+    means = book[21]
+    return _mean(cit[2], means[0], means[1], LEGITIMACY, LEGITIMACY_OK, inst_f, inst_i)
 
 
 @numba.njit(cache=True)
 def mean_grievance(book, inst_f, inst_i):
-    if not inst_i[GRIEVANCE_OK]:
-        inst_f[GRIEVANCE] = pairwise_mean(book[2])
-        inst_i[GRIEVANCE_OK] = 1
-    return inst_f[GRIEVANCE]
+    means = book[21]
+    return _mean(book[2], means[0], means[2], GRIEVANCE, GRIEVANCE_OK, inst_f, inst_i)
 
 
 @numba.njit(cache=True)
-def mean_efficacy(mech, inst_f, inst_i):
-    if not inst_i[EFFICACY_OK]:
-        inst_f[EFFICACY] = pairwise_mean(mech[0])
-        inst_i[EFFICACY_OK] = 1
-    return inst_f[EFFICACY]
+def mean_efficacy(mech, book, inst_f, inst_i):
+    means = book[21]
+    return _mean(mech[0], means[0], means[3], EFFICACY, EFFICACY_OK, inst_f, inst_i)
 
 
 @numba.njit(cache=True)
@@ -692,11 +701,11 @@ def relax(
         for k in range(n_channels):
             ts_float[s, 1 + k] = counts[k + 1] / n
         ts_float[s, n_channels + 1] = inst_f[SIGNAL]
-        ts_float[s, n_channels + 2] = legitimacy(cit, inst_f, inst_i)
+        ts_float[s, n_channels + 2] = legitimacy(cit, book, inst_f, inst_i)
         ts_float[s, n_channels + 3] = mean_grievance(book, inst_f, inst_i)
         ts_float[s, n_channels + 4] = 1.0 + inst_f[SEVERITY] if inst_i[CRACKDOWN_LEFT] > 0 else 1.0
         if scal[EFFICACY_IN_USE] > 0:
-            ts_float[s, n_channels + 5] = mean_efficacy(mech, inst_f, inst_i)
+            ts_float[s, n_channels + 5] = mean_efficacy(mech, book, inst_f, inst_i)
         peak_engaged = max(peak_engaged, engaged_count)
         peak_signal = max(peak_signal, inst_f[SIGNAL])
         actions |= inst_i[ACTIONS]
