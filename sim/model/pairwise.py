@@ -1,8 +1,10 @@
 """numpy's pairwise summation, written out for compiled code: ``numpy.mean`` to the last bit.
 
 Legitimacy, mean grievance and mean efficacy are means over every citizen; the frontier engine
-(:mod:`sim.model.step_kernels`) recomputes them in compiled code and must get numpy's float, which
-only the same pairwise order of addition (``DOUBLE_pairwise_sum``) gives.
+(:mod:`sim.model.step_kernels`) keeps them in compiled code and must get numpy's float, which
+only the same pairwise order of addition (``DOUBLE_pairwise_sum``) gives. It keeps the partial
+sums of that order's tree (:func:`pairwise_tree`, :func:`tree_mean`), so that a change of a few
+numbers costs a few leaves and their ancestors, not a pass over everyone.
 """
 
 from __future__ import annotations
@@ -40,57 +42,6 @@ def _block_sum(a, lo, n):
         res += a[lo + i]
         i += 1
     return res
-
-
-@numba.njit(cache=True)
-def _pairwise_sum(a):
-    """numpy's ``DOUBLE_pairwise_sum``: halves (at multiples of 8) down to blocks of 128.
-
-    Written with an explicit stack, not recursion (numba's cache cannot reload a recursive
-    function).
-    """
-    n = a.size
-    if n <= 128:
-        return _block_sum(a, 0, n)
-    depth = 128
-    lo_stack = np.zeros(depth, dtype=np.int64)
-    n_stack = np.zeros(depth, dtype=np.int64)
-    state = np.zeros(depth, dtype=np.int64)
-    values = np.zeros(depth)
-    top = 0
-    n_values = 0
-    lo_stack[0], n_stack[0], state[0] = 0, n, 0
-    while top >= 0:
-        lo, size = lo_stack[top], n_stack[top]
-        if size <= 128:
-            values[n_values] = _block_sum(a, lo, size)
-            n_values += 1
-            top -= 1
-            continue
-        half = size // 2
-        half -= half % 8
-        if state[top] == 0:
-            state[top] = 1
-            top += 1
-            lo_stack[top], n_stack[top], state[top] = lo, half, 0
-        elif state[top] == 1:
-            state[top] = 2
-            top += 1
-            lo_stack[top], n_stack[top], state[top] = lo + half, size - half, 0
-        else:
-            right = values[n_values - 1]
-            left = values[n_values - 2]
-            n_values -= 2
-            values[n_values] = left + right
-            n_values += 1
-            top -= 1
-    return values[0]
-
-
-@numba.njit(cache=True)
-def pairwise_mean(a):
-    """``numpy.mean`` of a contiguous float64 array, bit for bit (numpy's pairwise sum)."""
-    return (0.0 + _pairwise_sum(a)) / a.size
 
 
 # numpy's pairwise sum is a fixed binary tree over the array (halves at multiples of 8, leaves of
@@ -201,3 +152,17 @@ def tree_mean(a, tree, sums, everything):
             dirty[node] = False
     count[0] = 0
     return (0.0 + values[first.size - 1]) / a.size
+
+
+@numba.njit(cache=True)
+def pairwise_mean(a):
+    """``numpy.mean`` of a contiguous float64 array, bit for bit: numpy's tree summed in full."""
+    tree = pairwise_tree(a.size)
+    nodes = tree[0].size
+    sums = (
+        np.zeros(nodes),
+        np.zeros(nodes, dtype=np.bool_),
+        np.zeros(nodes, dtype=np.int64),
+        np.zeros(1, dtype=np.int64),
+    )
+    return tree_mean(a, tree, sums, True)

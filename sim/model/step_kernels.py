@@ -11,10 +11,10 @@ Randomness: the run's ``numpy.random.Generator`` is passed in; numba draws from 
 generator with numpy's algorithms, so ``rng.random(k)`` here is ``rng.random(k)`` in Python
 (fatigue draws, then the respond tie-breaks, as the other engines draw them).
 
-Legitimacy, mean grievance and mean efficacy are ``numpy.mean``: :func:`pairwise_mean`
-(:mod:`sim.model.pairwise`) is numpy's pairwise summation (``DOUBLE_pairwise_sum``) written out,
-so the mean is numpy's to the last bit; it is recomputed only after a step that changed trust
-(or hardship, or efficacy).
+Legitimacy, mean grievance and mean efficacy are ``numpy.mean``: :mod:`sim.model.pairwise` is
+numpy's pairwise summation (``DOUBLE_pairwise_sum``) written out, so the mean is numpy's to the
+last bit; partial sums over its tree are kept, and after a step only the parts above the
+citizens whose trust (or hardship, or efficacy) changed are summed again.
 
 The mechanisms of DESIGN.md section 9 travel in the tuple ``mech`` (efficacy, initial trust,
 efficacy changes, their list and flags, per-channel weights of escalation by example, and the
@@ -27,14 +27,13 @@ import numba
 import numpy as np
 
 from sim.model import kernels, rules
-from sim.model.pairwise import pairwise_mean, tree_mean
+from sim.model.pairwise import tree_mean
 
 __all__ = [
     "ACTION_CODES",
     "end_incident",
     "mean_efficacy",
     "one_step",
-    "pairwise_mean",
     "push_factor",
     "relax",
 ]
