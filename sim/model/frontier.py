@@ -12,9 +12,10 @@ draws, but touches only:
   parameter changes, or after they leave;
 - the engaged citizens (leaving by fatigue or satisfaction, the institution's actions on them);
 - the sparked citizens;
-- the global quantities, from per-channel counts (the signal) or cached (legitimacy and mean
-  grievance are ``numpy.mean`` over all citizens, recomputed only after a step that changed trust
-  or hardship, because only the same pairwise sum gives the same bits).
+- the global quantities, from per-channel counts (the signal) or from partial sums (legitimacy,
+  mean grievance and mean efficacy are ``numpy.mean`` over all citizens, and only the same
+  pairwise sum gives the same bits: its tree's partial sums are kept, and after a step only the
+  parts above the citizens whose values changed are summed again; :mod:`sim.model.pairwise`).
 
 The mechanisms of DESIGN.md section 9 keep this: a change of efficacy makes the citizen a
 candidate, like a change of trust; a change of the goal push f(t) of a commitment makes every
@@ -602,12 +603,12 @@ class FrontierState:
     # --- global quantities -----------------------------------------------------------------
 
     def legitimacy(self, m: WorldState) -> float:
-        """L = mean trust, recomputed (numpy's pairwise sum) only after trust changed."""
+        """L = mean trust (numpy's pairwise sum, kept up to date from partial sums)."""
         self.sync(m)
         return float(sk.legitimacy(self.cit, self.book, self.inst_f, self.inst_i))
 
     def mean_efficacy(self, m: WorldState) -> float:
-        """Mean efficacy, recomputed (numpy's pairwise sum) only after efficacy changed."""
+        """Mean efficacy (numpy's pairwise sum, kept up to date from partial sums)."""
         self.sync(m)
         return float(sk.mean_efficacy(self._mech(m), self.book, self.inst_f, self.inst_i))
 
@@ -619,7 +620,7 @@ class FrontierState:
             sk.end_incident(self.book, self.cit, self._mech(m), scal_end, self.inst_i)
 
     def mean_grievance(self, m: WorldState) -> float:
-        """Mean of H(1 - T), recomputed only after trust or hardship changed."""
+        """Mean of H(1 - T) (numpy's pairwise sum, kept up to date from partial sums)."""
         self.sync(m)
         return float(sk.mean_grievance(self.book, self.inst_f, self.inst_i))
 
