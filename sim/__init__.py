@@ -13,9 +13,11 @@ The public API is the model's (:mod:`sim.model`), imported when first used.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from sim.model import __all__
+import lazy_loader
+
+from sim.model import __all__ as _model_names
 
 if TYPE_CHECKING:
     from sim.model import (
@@ -42,16 +44,5 @@ if TYPE_CHECKING:
 
 __version__ = "0.1.0"
 
-
-def __getattr__(name: str) -> Any:
-    if name in __all__:
-        import sim.model
-
-        value = getattr(sim.model, name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'sim' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *__all__])
+# The model's public names, imported from sim.model when first used (PEP 562, by lazy_loader).
+__getattr__, __dir__, __all__ = lazy_loader.attach(__name__, submod_attrs={"model": _model_names})

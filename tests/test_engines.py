@@ -230,7 +230,7 @@ def test_live_changes_between_steps_are_seen():
 
 
 RULES_IN_A_FRESH_PROCESS = """
-from sim.model import frontier, rules
+from sim.model import rules
 from sim.model.engagement import EngagementModel
 from sim import load_scenario
 model = EngagementModel(load_scenario({"population": {"size": 200}}), prepare=False)
@@ -238,9 +238,9 @@ model.seed_campaign()
 model.step()
 assert model.frontier_state is not None
 built = sorted(name for name in rules.ELEMENTWISE if name in vars(rules))
-assert frontier.rules_intact()
+assert rules.intact()
 rules.willing = lambda drive, threshold, cost: drive > threshold + cost  # never built before
-assert not frontier.rules_intact()
+assert not rules.intact()
 print(built)
 """
 

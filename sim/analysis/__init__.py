@@ -32,130 +32,45 @@ This package re-exports the analysis API below; it does not import the figures o
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+import lazy_loader
 
-if TYPE_CHECKING:
-    from sim.analysis.intervals import (
-        aggregate,
-        bounded,
-        cascade_grid,
-        difference,
-        interval,
-        paired_difference,
-        trajectories,
-    )
-    from sim.analysis.key_findings import findings
-    from sim.analysis.sensitivity_indices import morris_indices, sensitivity, sobol_indices
-    from sim.analysis.sentences import Code, Finding, Name, Quote
-    from sim.analysis.strategies import (
-        Goal,
-        StrategyComparison,
-        compare_strategies,
-        default_goals,
-        strategy_label,
-    )
-    from sim.analysis.sweeps import (
-        BOOTSTRAP,
-        BOOTSTRAP_SEED,
-        CONFIDENCE,
-        EQUIVALENCE_MARGIN,
-        AnalysisError,
-        Sweep,
-        Varied,
-        describe_outcome,
-        distinct_formats,
-        format_value,
-        load,
-    )
-    from sim.analysis.theory import watts_applicable, watts_boundary, watts_condition, watts_window
-
-# Public name -> the module that defines it, imported on first use (PEP 562), so that
-# importing one submodule (a command's parser, for instance) loads nothing else.
-_WHERE = {
-    "aggregate": "sim.analysis.intervals",
-    "bounded": "sim.analysis.intervals",
-    "cascade_grid": "sim.analysis.intervals",
-    "difference": "sim.analysis.intervals",
-    "interval": "sim.analysis.intervals",
-    "paired_difference": "sim.analysis.intervals",
-    "trajectories": "sim.analysis.intervals",
-    "findings": "sim.analysis.key_findings",
-    "morris_indices": "sim.analysis.sensitivity_indices",
-    "sensitivity": "sim.analysis.sensitivity_indices",
-    "sobol_indices": "sim.analysis.sensitivity_indices",
-    "Code": "sim.analysis.sentences",
-    "Finding": "sim.analysis.sentences",
-    "Name": "sim.analysis.sentences",
-    "Quote": "sim.analysis.sentences",
-    "Goal": "sim.analysis.strategies",
-    "StrategyComparison": "sim.analysis.strategies",
-    "compare_strategies": "sim.analysis.strategies",
-    "default_goals": "sim.analysis.strategies",
-    "strategy_label": "sim.analysis.strategies",
-    "BOOTSTRAP": "sim.analysis.sweeps",
-    "BOOTSTRAP_SEED": "sim.analysis.sweeps",
-    "CONFIDENCE": "sim.analysis.sweeps",
-    "EQUIVALENCE_MARGIN": "sim.analysis.sweeps",
-    "AnalysisError": "sim.analysis.sweeps",
-    "Sweep": "sim.analysis.sweeps",
-    "Varied": "sim.analysis.sweeps",
-    "describe_outcome": "sim.analysis.sweeps",
-    "distinct_formats": "sim.analysis.sweeps",
-    "format_value": "sim.analysis.sweeps",
-    "load": "sim.analysis.sweeps",
-    "watts_applicable": "sim.analysis.theory",
-    "watts_boundary": "sim.analysis.theory",
-    "watts_condition": "sim.analysis.theory",
-    "watts_window": "sim.analysis.theory",
-}
-
-__all__ = [
-    "BOOTSTRAP",
-    "BOOTSTRAP_SEED",
-    "CONFIDENCE",
-    "EQUIVALENCE_MARGIN",
-    "AnalysisError",
-    "Code",
-    "Finding",
-    "Goal",
-    "Name",
-    "Quote",
-    "StrategyComparison",
-    "Sweep",
-    "Varied",
-    "aggregate",
-    "bounded",
-    "cascade_grid",
-    "compare_strategies",
-    "default_goals",
-    "describe_outcome",
-    "difference",
-    "distinct_formats",
-    "findings",
-    "format_value",
-    "interval",
-    "load",
-    "morris_indices",
-    "paired_difference",
-    "sensitivity",
-    "sobol_indices",
-    "strategy_label",
-    "trajectories",
-    "watts_applicable",
-    "watts_boundary",
-    "watts_condition",
-    "watts_window",
-]
-
-
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        value = getattr(importlib.import_module(_WHERE[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'sim.analysis' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *__all__])
+# The public names, each imported from its module when first used (PEP 562, by lazy_loader),
+# so that importing one submodule (a command's parser, for instance) loads nothing else.
+__getattr__, __dir__, __all__ = lazy_loader.attach(
+    __name__,
+    submod_attrs={
+        "intervals": [
+            "aggregate",
+            "bounded",
+            "cascade_grid",
+            "difference",
+            "interval",
+            "paired_difference",
+            "trajectories",
+        ],
+        "key_findings": ["findings"],
+        "sensitivity_indices": ["morris_indices", "sensitivity", "sobol_indices"],
+        "sentences": ["Code", "Finding", "Name", "Quote"],
+        "strategies": [
+            "Goal",
+            "StrategyComparison",
+            "compare_strategies",
+            "default_goals",
+            "strategy_label",
+        ],
+        "sweeps": [
+            "BOOTSTRAP",
+            "BOOTSTRAP_SEED",
+            "CONFIDENCE",
+            "EQUIVALENCE_MARGIN",
+            "AnalysisError",
+            "Sweep",
+            "Varied",
+            "describe_outcome",
+            "distinct_formats",
+            "format_value",
+            "load",
+        ],
+        "theory": ["watts_applicable", "watts_boundary", "watts_condition", "watts_window"],
+    },
+)

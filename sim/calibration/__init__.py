@@ -9,42 +9,15 @@ and a page (:mod:`~sim.calibration.workflow`). The method: docs/calibration_meth
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+import lazy_loader
 
-if TYPE_CHECKING:
-    from sim.calibration.inference import open_sampler
-    from sim.calibration.problem import Calibration, CalibrationError, load_calibration
-    from sim.calibration.workflow import CalibrationOutcome, calibrate
-
-# Public name -> the module that defines it, imported on first use (PEP 562), so that
-# importing one submodule (a command's parser, for instance) loads nothing else.
-_WHERE = {
-    "open_sampler": "sim.calibration.inference",
-    "Calibration": "sim.calibration.problem",
-    "CalibrationError": "sim.calibration.problem",
-    "load_calibration": "sim.calibration.problem",
-    "CalibrationOutcome": "sim.calibration.workflow",
-    "calibrate": "sim.calibration.workflow",
-}
-
-__all__ = [
-    "Calibration",
-    "CalibrationError",
-    "CalibrationOutcome",
-    "calibrate",
-    "load_calibration",
-    "open_sampler",
-]
-
-
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        value = getattr(importlib.import_module(_WHERE[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'sim.calibration' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *__all__])
+# The public names, each imported from its module when first used (PEP 562, by lazy_loader),
+# so that importing one submodule (a command's parser, for instance) loads nothing else.
+__getattr__, __dir__, __all__ = lazy_loader.attach(
+    __name__,
+    submod_attrs={
+        "inference": ["open_sampler"],
+        "problem": ["Calibration", "CalibrationError", "load_calibration"],
+        "workflow": ["CalibrationOutcome", "calibrate"],
+    },
+)

@@ -8,42 +8,15 @@ commands that only read files do not load the compiled kernels and Mesa (about 3
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+import lazy_loader
 
-if TYPE_CHECKING:
-    from sim.model.engagement import EngagementModel, Engine
-    from sim.model.runner import RunResult, run
-    from sim.model.scenario import Scenario, ScenarioError, load_scenario
-
-__all__ = [
-    "EngagementModel",
-    "Engine",
-    "RunResult",
-    "Scenario",
-    "ScenarioError",
-    "load_scenario",
-    "run",
-]
-
-_WHERE = {
-    "EngagementModel": "sim.model.engagement",
-    "Engine": "sim.model.engagement",
-    "RunResult": "sim.model.runner",
-    "run": "sim.model.runner",
-    "Scenario": "sim.model.scenario",
-    "ScenarioError": "sim.model.scenario",
-    "load_scenario": "sim.model.scenario",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        value = getattr(importlib.import_module(_WHERE[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'sim.model' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *__all__])
+# The public names, each imported from its module when first used (PEP 562, by lazy_loader),
+# so that importing one submodule (a command's parser, for instance) loads nothing else.
+__getattr__, __dir__, __all__ = lazy_loader.attach(
+    __name__,
+    submod_attrs={
+        "engagement": ["EngagementModel", "Engine"],
+        "runner": ["RunResult", "run"],
+        "scenario": ["Scenario", "ScenarioError", "load_scenario"],
+    },
+)

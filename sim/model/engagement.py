@@ -529,8 +529,10 @@ class EngagementModel(mesa.Model):
 
     @property
     def _frontier_active(self) -> bool:
-        """The frontier engine steps this model (and its rules were not replaced at run time)."""
-        return self.engine is Engine.FRONTIER and frontier.rules_intact()
+        """The frontier engine steps this model, unless a rule was replaced at run time (a test's
+        monkeypatch, a classroom experiment): compiled kernels cannot see that, so the model then
+        steps with the vectorized engine, which calls the rules module's current functions."""
+        return self.engine is Engine.FRONTIER and rules.intact()
 
     def _frontier(self) -> frontier.FrontierState:
         if self.frontier_state is None:

@@ -50,22 +50,12 @@ from sim.model import step_kernels as sk
 from sim.model.schema import Action, Broadcast, Commit, Concede, Ignore, Respond, Suppress
 from sim.model.state import StepDraws, WorldState
 
-__all__ = ["FrontierState", "Incident", "Series", "action_names", "rules_intact", "step_columns"]
+__all__ = ["FrontierState", "Incident", "Series", "action_names", "step_columns"]
 
 ACTIONS = [Action(code) for code in sk.ACTION_CODES]
 POLICY_PARAMS = 5
 # Rows of the time-series buffers of one compiled series of incidents (grown if max_steps is more).
 SERIES_STEPS = 1 << 16
-
-
-def rules_intact() -> bool:
-    """True when every rule is still the function the frontier kernels were compiled with.
-
-    A rule replaced at run time (a test's monkeypatch, a classroom experiment) is invisible to
-    compiled code: the model then steps with the vectorized engine, which calls the rules
-    module's current functions.
-    """
-    return rules.intact()
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,7 @@ __all__ = [
     "full_sums",
     "mark_all",
     "mark_neighbours",
+    "moving_rose",
     "neighbours_of",
     "rung_sums",
     "set_channels",
@@ -71,6 +72,16 @@ ENGAGED = 1
 DENSE = 64
 STALE = 2
 NONZERO = 5
+
+
+@numba.njit(cache=True, inline="always")
+def moving_rose(grievance_before, efficacy_before, grievance_after, efficacy_after):
+    """Whether the grievance that moves a citizen, g·E, rose: the only change of its own values
+    that can unsettle a settled citizen (the rules are monotone in g·E; module docstring).
+    Scalars only, so inlining it keeps no reference counting in the callers' loops."""
+    return rules.efficacious_grievance(grievance_after, efficacy_after) > (
+        rules.efficacious_grievance(grievance_before, efficacy_before)
+    )
 
 
 @numba.njit(cache=True)
@@ -501,9 +512,7 @@ def trust_commit(
         if new != trust[i]:
             trust[i] = new
             g = rules.grievance(hardship[i], new)
-            rose = rules.efficacious_grievance(g, efficacy[i]) > rules.efficacious_grievance(
-                grievance[i], efficacy[i]
-            )
+            rose = moving_rose(grievance[i], efficacy[i], g, efficacy[i])
             grievance[i] = g
             if rose and not is_candidate[i]:  # marked (written out: see CANDIDATES)
                 is_candidate[i] = True
@@ -555,9 +564,7 @@ def trust_commit_all(
         if scratch[i] != trust[i]:
             trust[i] = scratch[i]
             g = rules.grievance(hardship[i], scratch[i])
-            rose = rules.efficacious_grievance(g, efficacy[i]) > rules.efficacious_grievance(
-                grievance[i], efficacy[i]
-            )
+            rose = moving_rose(grievance[i], efficacy[i], g, efficacy[i])
             grievance[i] = g
             if rose and not is_candidate[i]:  # marked (written out: see CANDIDATES)
                 is_candidate[i] = True
@@ -584,9 +591,7 @@ def efficacy_commit(
         new = rules.clip_unit(efficacy[i] + edelta[i])
         edelta[i] = 0.0
         if new != efficacy[i]:
-            rose = rules.efficacious_grievance(grievance[i], new) > rules.efficacious_grievance(
-                grievance[i], efficacy[i]
-            )
+            rose = moving_rose(grievance[i], efficacy[i], grievance[i], new)
             efficacy[i] = new
             if rose and not is_candidate[i]:  # marked (written out: see CANDIDATES)
                 is_candidate[i] = True
@@ -622,9 +627,7 @@ def end_incident(
             if not answered[i]:
                 new = rules.clip_unit(efficacy[i] + rules.efficacy_loss(efficacy[i], unheard))
                 if new != efficacy[i]:
-                    rose = rules.efficacious_grievance(
-                        grievance[i], new
-                    ) > rules.efficacious_grievance(grievance[i], efficacy[i])
+                    rose = moving_rose(grievance[i], efficacy[i], grievance[i], new)
                     efficacy[i] = new
                     if rose and not is_candidate[i]:  # marked (written out: see CANDIDATES)
                         is_candidate[i] = True
@@ -638,9 +641,7 @@ def end_incident(
             if new != trust[i]:
                 trust[i] = new
                 g = rules.grievance(hardship[i], new)
-                rose = rules.efficacious_grievance(g, efficacy[i]) > rules.efficacious_grievance(
-                    grievance[i], efficacy[i]
-                )
+                rose = moving_rose(grievance[i], efficacy[i], g, efficacy[i])
                 grievance[i] = g
                 if rose and not is_candidate[i]:  # marked (written out: see CANDIDATES)
                     is_candidate[i] = True

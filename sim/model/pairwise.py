@@ -105,7 +105,8 @@ def pairwise_tree(n):
     return first[:count], size[:count], left[:count], right[:count], parent[:count], leaf_of
 
 
-def partial_sums(tree: tuple) -> tuple:
+@numba.njit(cache=True)
+def partial_sums(tree):
     """Empty partial sums of one array over ``tree`` (to be filled by :func:`tree_mean`)."""
     nodes = tree[0].size
     return (
@@ -158,11 +159,4 @@ def tree_mean(a, tree, sums, everything):
 def pairwise_mean(a):
     """``numpy.mean`` of a contiguous float64 array, bit for bit: numpy's tree summed in full."""
     tree = pairwise_tree(a.size)
-    nodes = tree[0].size
-    sums = (
-        np.zeros(nodes),
-        np.zeros(nodes, dtype=np.bool_),
-        np.zeros(nodes, dtype=np.int64),
-        np.zeros(1, dtype=np.int64),
-    )
-    return tree_mean(a, tree, sums, True)
+    return tree_mean(a, tree, partial_sums(tree), True)

@@ -375,9 +375,7 @@ def institution_move(graph, cit, book, mech, chan, scal, inst_f, inst_i, kinds, 
         efficacy = mech[0]
         for i in range(n):
             g = rules.grievance(hardship[i], trust[i])
-            rose = rules.efficacious_grievance(g, efficacy[i]) > rules.efficacious_grievance(
-                grievance[i], efficacy[i]
-            )
+            rose = kernels.moving_rose(grievance[i], efficacy[i], g, efficacy[i])
             grievance[i] = g
             if rose and not is_candidate[i]:  # marked (written out: see kernels.CANDIDATES)
                 is_candidate[i] = True

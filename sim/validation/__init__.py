@@ -50,159 +50,53 @@ networks keep global cascades slightly beyond the analytic upper edge.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+import lazy_loader
 
-if TYPE_CHECKING:
-    from sim.validation.checks import (
-        FULL,
-        GLOBAL_SHARE,
-        K_SIGMA,
-        QUICK,
-        SUITES,
-        Check,
-        FamilyResult,
-        SuiteConfig,
-        SuiteResult,
-        Verdict,
-        band_check,
-        exact_check,
-    )
-    from sim.validation.command import ValidationInputError, add_command, cmd_validate
-    from sim.validation.families import (
-        EDGE_LEVEL,
-        check_gleeson,
-        check_granovetter,
-        check_grievance,
-        check_watts,
-    )
-    from sim.validation.gleeson import GLEESON, gleeson_cahalane_size, gleeson_drop
-    from sim.validation.granovetter import (
-        GRANOVETTER,
-        critical_spread,
-        normal_crowd_equilibrium,
-        quantile_crowd,
-        threshold_map_equilibrium,
-    )
-    from sim.validation.grievance import EPSTEIN, grievance_share_analytic
-    from sim.validation.independent import NDLIB, check_ndlib, ndlib_available
-    from sim.validation.suite import (
-        DEFAULT_SEED,
-        FAMILIES,
-        format_table,
-        render_markdown,
-        run_suite,
-        write_outputs,
-    )
-    from sim.validation.watts import (
-        WATTS,
-        cascade_probability,
-        vulnerable_branching_factor,
-        window_edges,
-    )
-
-# Public name -> the module that defines it, imported on first use (PEP 562), so that
-# importing one submodule (a command's parser, for instance) loads nothing else.
-_WHERE = {
-    "FULL": "sim.validation.checks",
-    "GLOBAL_SHARE": "sim.validation.checks",
-    "K_SIGMA": "sim.validation.checks",
-    "QUICK": "sim.validation.checks",
-    "SUITES": "sim.validation.checks",
-    "Check": "sim.validation.checks",
-    "FamilyResult": "sim.validation.checks",
-    "SuiteConfig": "sim.validation.checks",
-    "SuiteResult": "sim.validation.checks",
-    "Verdict": "sim.validation.checks",
-    "band_check": "sim.validation.checks",
-    "exact_check": "sim.validation.checks",
-    "ValidationInputError": "sim.validation.command",
-    "add_command": "sim.validation.command",
-    "cmd_validate": "sim.validation.command",
-    "EDGE_LEVEL": "sim.validation.families",
-    "check_gleeson": "sim.validation.families",
-    "check_granovetter": "sim.validation.families",
-    "check_grievance": "sim.validation.families",
-    "check_watts": "sim.validation.families",
-    "GLEESON": "sim.validation.gleeson",
-    "gleeson_cahalane_size": "sim.validation.gleeson",
-    "gleeson_drop": "sim.validation.gleeson",
-    "GRANOVETTER": "sim.validation.granovetter",
-    "critical_spread": "sim.validation.granovetter",
-    "normal_crowd_equilibrium": "sim.validation.granovetter",
-    "quantile_crowd": "sim.validation.granovetter",
-    "threshold_map_equilibrium": "sim.validation.granovetter",
-    "EPSTEIN": "sim.validation.grievance",
-    "grievance_share_analytic": "sim.validation.grievance",
-    "NDLIB": "sim.validation.independent",
-    "check_ndlib": "sim.validation.independent",
-    "ndlib_available": "sim.validation.independent",
-    "DEFAULT_SEED": "sim.validation.suite",
-    "FAMILIES": "sim.validation.suite",
-    "format_table": "sim.validation.suite",
-    "render_markdown": "sim.validation.suite",
-    "run_suite": "sim.validation.suite",
-    "write_outputs": "sim.validation.suite",
-    "WATTS": "sim.validation.watts",
-    "cascade_probability": "sim.validation.watts",
-    "vulnerable_branching_factor": "sim.validation.watts",
-    "window_edges": "sim.validation.watts",
-}
-
-__all__ = [
-    "DEFAULT_SEED",
-    "EDGE_LEVEL",
-    "EPSTEIN",
-    "FAMILIES",
-    "FULL",
-    "GLEESON",
-    "GLOBAL_SHARE",
-    "GRANOVETTER",
-    "K_SIGMA",
-    "NDLIB",
-    "QUICK",
-    "SUITES",
-    "WATTS",
-    "Check",
-    "FamilyResult",
-    "SuiteConfig",
-    "SuiteResult",
-    "ValidationInputError",
-    "Verdict",
-    "add_command",
-    "band_check",
-    "cascade_probability",
-    "check_gleeson",
-    "check_granovetter",
-    "check_grievance",
-    "check_ndlib",
-    "check_watts",
-    "cmd_validate",
-    "critical_spread",
-    "exact_check",
-    "format_table",
-    "gleeson_cahalane_size",
-    "gleeson_drop",
-    "grievance_share_analytic",
-    "ndlib_available",
-    "normal_crowd_equilibrium",
-    "quantile_crowd",
-    "render_markdown",
-    "run_suite",
-    "threshold_map_equilibrium",
-    "vulnerable_branching_factor",
-    "window_edges",
-    "write_outputs",
-]
-
-
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        value = getattr(importlib.import_module(_WHERE[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'sim.validation' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *__all__])
+# The public names, each imported from its module when first used (PEP 562, by lazy_loader),
+# so that importing one submodule (a command's parser, for instance) loads nothing else.
+__getattr__, __dir__, __all__ = lazy_loader.attach(
+    __name__,
+    submod_attrs={
+        "checks": [
+            "FULL",
+            "GLOBAL_SHARE",
+            "K_SIGMA",
+            "QUICK",
+            "SUITES",
+            "Check",
+            "FamilyResult",
+            "SuiteConfig",
+            "SuiteResult",
+            "Verdict",
+            "band_check",
+            "exact_check",
+        ],
+        "command": ["ValidationInputError", "add_command", "cmd_validate"],
+        "families": [
+            "EDGE_LEVEL",
+            "check_gleeson",
+            "check_granovetter",
+            "check_grievance",
+            "check_watts",
+        ],
+        "gleeson": ["GLEESON", "gleeson_cahalane_size", "gleeson_drop"],
+        "granovetter": [
+            "GRANOVETTER",
+            "critical_spread",
+            "normal_crowd_equilibrium",
+            "quantile_crowd",
+            "threshold_map_equilibrium",
+        ],
+        "grievance": ["EPSTEIN", "grievance_share_analytic"],
+        "independent": ["NDLIB", "check_ndlib", "ndlib_available"],
+        "suite": [
+            "DEFAULT_SEED",
+            "FAMILIES",
+            "format_table",
+            "render_markdown",
+            "run_suite",
+            "write_outputs",
+        ],
+        "watts": ["WATTS", "cascade_probability", "vulnerable_branching_factor", "window_edges"],
+    },
+)
