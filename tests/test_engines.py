@@ -263,3 +263,35 @@ def test_a_replaced_rule_makes_the_frontier_engine_step_with_the_vectorized_one(
     model.seed_campaign()
     model.step()
     assert model.frontier_state is None
+
+
+@pytest.mark.parametrize("escalation", ["any", "rung"])
+@pytest.mark.parametrize("channels", [1, 3])
+def test_a_citizen_who_leaves_the_costliest_channel_decides_on_its_neighbours_now(
+    channels, escalation
+):
+    """The frontier engine does not keep the engaged weights of citizens at the costliest
+    channel; one who leaves it (fatigue) must decide again on its neighbours as they are now.
+    Seeds join with no engaged neighbour, so a weight left as it was would read zero."""
+    costs = [0.0, 0.02, 0.05][:channels]
+    scenario = load_scenario(
+        {
+            "name": "leavers",
+            "seed": 11,
+            "population": {"size": 400, "online_share": 1.0},
+            "network": {"kind": "erdos_renyi", "mean_degree": 6},
+            "citizens": {
+                "threshold": {"dist": "normal", "mean": 0.12, "sd": 0.04},
+                "escalation": escalation,
+            },
+            "channels": [
+                {"name": f"c{k}", "cost": c, "weight": 1.0, "online": False}
+                for k, c in enumerate(costs)
+            ],
+            "seeding": {"kind": "random", "count": 12},
+            "dynamics": {"max_steps": 60, "fatigue": 0.3},
+        }
+    )
+    vectorized = run(scenario, engine="vectorized")
+    assert vectorized.timeseries["engaged"].iloc[5:].min() > 0  # people leave and come back
+    assert_identical(vectorized, run(scenario, engine="frontier"))
