@@ -11,8 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from sim.analysis.contents import FIGURES, PNG_DPI
-from sim.analysis.sweeps import AnalysisError
+from sim.analysis.defaults import FIGURES, PNG_DPI
 from sim.commandline import EXIT_OK
 
 __all__ = ["add_command", "cmd_report"]
@@ -68,6 +67,7 @@ def add_command(commands: argparse._SubParsersAction) -> None:
 def cmd_report(args: argparse.Namespace) -> int:
     """Handler of ``massengage report``."""
     from sim.analysis.report import build_report, write_report  # the analysis and its figures
+    from sim.analysis.sweeps import AnalysisError
 
     out = args.out if args.out is not None else args.results
     if out.exists() and not out.is_dir():

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from sim.analysis.defaults import FIGURES, PNG_DPI
 from sim.analysis.discovery import Discovery
 from sim.analysis.sensitivity_indices import Sensitivity
 from sim.analysis.sentences import Finding, Part
@@ -29,10 +30,6 @@ __all__ = [
     "key_outcomes",
     "parameter_table",
 ]
-
-FIGURES = "figures"
-# Resolution of the report's PNG figures unless ``--dpi`` says otherwise.
-PNG_DPI = 110
 
 
 @dataclass

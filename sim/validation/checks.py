@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from sim.experiments.results import package_versions
+from sim.validation.defaults import DEFAULT_SEED
 from sim.validation.numerics import grid_points
 
 __all__ = [
@@ -289,8 +290,6 @@ FULL = SuiteConfig(
 )
 
 SUITES = {"quick": QUICK, "full": FULL}
-# The master seed of the suite when none is given.
-DEFAULT_SEED = 2002
 
 
 # ------------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sim.commandline import EXIT_FAILED, EXIT_OK
 from sim.model.scenario import ScenarioError
-from sim.validation.checks import DEFAULT_SEED, SUITES
+from sim.validation.defaults import DEFAULT_SEED
 
 __all__ = ["ValidationInputError", "add_command", "cmd_validate"]
 
@@ -73,6 +73,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ValidationInputError(f"--out {out}: cannot create folder: {exc.strerror}") from None
+    from sim.validation.checks import SUITES
     from sim.validation.suite import format_table, run_suite, write_outputs  # runs the model
 
     config = SUITES[args.suite]
