@@ -1,58 +1,97 @@
 """Keep numba's on-disk cache of the frontier kernels from going stale.
 
 numba caches a compiled function (``cache=True``) under a key that checks only the source file
-that defines it (its modification time and size). The kernels of :mod:`sim.model.kernels`,
-:mod:`sim.model.step_kernels` and :mod:`sim.model.series_kernels` inline the rules of
+that defines it (numba 0.68: a SHA-256 of that file's contents; older versions: its
+modification time and size). The kernels of :mod:`sim.model.kernels`,
+:mod:`sim.model.step_kernels` and :mod:`sim.model.series_kernels` compile in the rules of
 :mod:`sim.model.rules` and each other's functions: after an edit of ``rules.py`` (or of
-``pairwise.py``, or of one kernel file) numba would load the others' old machine code, with the
-old rules in it.
+``pairwise.py``, or of one kernel file) numba would load the other files' old machine code,
+with the old rules in it, and give other results without a word.
 
 :func:`refresh` runs when :mod:`sim.model.kernels` is imported, before any kernel is defined
 (every kernel module imports that one first). It hashes the sources the kernels are built from
-and, when the hash differs from the one recorded at the last refresh, sets the modification time
-of every kernel file to now: numba then sees a changed source and compiles those kernels again
-(about 45 s once) instead of loading stale code. Where the package is read-only (an installed
-wheel) nothing can be edited, so nothing can go stale, and the check does nothing.
+and, when the hash differs from the one recorded in the cache folder numba uses (its own
+locators decide: ``NUMBA_CACHE_DIR``, the package's ``__pycache__`` or the user-wide cache), it
+deletes the three kernel files' cached functions there and records the new hash: numba then
+compiles them again (about 45 s once). The record lives beside the entries it vouches for, so
+a second cache folder (a benchmark's fresh ``NUMBA_CACHE_DIR``) does not vouch for the first.
+Where nothing can be written (an installed, read-only package) nothing can be edited either,
+and the check does nothing.
+
+Until 2026-11-30 the refresh set the kernel files' modification times instead, which numba
+0.68 no longer reads: an edit of ``kernels.py`` alone left ``step_kernels.py``'s cached code,
+with the old kernels compiled in, in use.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
-import time
 from pathlib import Path
 
-__all__ = ["KERNEL_FILES", "SOURCES", "refresh"]
+__all__ = ["KERNEL_FILES", "RECORD_NAME", "SOURCES", "cache_folder", "clear_stale", "refresh"]
 
 HERE = Path(__file__).resolve().parent
-# Files whose compiled functions inline code from other files.
+# Files whose compiled functions compile in code from other files.
 KERNEL_FILES = ("kernels.py", "step_kernels.py", "series_kernels.py")
 # Every source the compiled kernels are built from.
 SOURCES = ("rules.py", "pairwise.py", *KERNEL_FILES)
-RECORD = HERE / "__pycache__" / "kernel-sources.sha256"
+# The hash of SOURCES that the kernel entries of a cache folder were compiled from.
+RECORD_NAME = "kernel-sources.sha256"
+NUMBA_SUFFIXES = (".nbi", ".nbc")  # numba's index and data files
 
 
-def digest() -> str:
-    """SHA-256 of the kernels' sources, in a fixed order."""
+def digest(folder: Path = HERE) -> str:
+    """SHA-256 of the kernels' sources in ``folder``, in a fixed order."""
     sha = hashlib.sha256()
     for name in SOURCES:
         sha.update(name.encode())
-        sha.update((HERE / name).read_bytes())
+        sha.update((folder / name).read_bytes())
     return sha.hexdigest()
 
 
-def refresh() -> bool:
-    """Invalidate numba's cache of the kernel files if their sources changed since the last
-    refresh; returns True when it did."""
+def _probe() -> None:
+    """A stand-in function for numba's cache locators (they read its first line number)."""
+
+
+def cache_folder(source: Path = HERE / KERNEL_FILES[0]) -> Path | None:
+    """The folder where numba caches the functions of ``source`` (the kernel files share one),
+    found by numba's own locators in their order; None if numba could cache nowhere."""
     try:
-        current = digest()
-        if RECORD.exists() and RECORD.read_text().strip() == current:
+        from numba.core.caching import CacheImpl
+
+        locators = CacheImpl._locator_classes
+    except (ImportError, AttributeError):  # a numba without these internals: its default
+        return source.parent / "__pycache__"
+    for locator_class in locators:
+        locator = locator_class.from_function(_probe, str(source))
+        if locator is not None:
+            return Path(locator.get_cache_path())
+    return None
+
+
+def clear_stale(folder: Path, current: str) -> bool:
+    """Delete the kernel files' cached functions in ``folder`` unless its record says they were
+    compiled from sources of hash ``current``; record ``current``. Returns True when it did."""
+    record = folder / RECORD_NAME
+    if record.is_file() and record.read_text().strip() == current:
+        return False
+    folder.mkdir(parents=True, exist_ok=True)
+    stems = {Path(name).stem for name in KERNEL_FILES}
+    for path in folder.iterdir():
+        # numba names them <module>.<function>-<line>.py<version>[.<n>].nbi|nbc
+        if path.suffix in NUMBA_SUFFIXES and path.name.split(".", 1)[0] in stems:
+            path.unlink(missing_ok=True)
+    record.write_text(current + "\n")
+    return True
+
+
+def refresh() -> bool:
+    """Delete numba's cached kernels if their sources changed since they were cached; returns
+    True when it did."""
+    try:
+        folder = cache_folder()
+        if folder is None:
             return False
-        now = time.time()
-        for name in KERNEL_FILES:
-            os.utime(HERE / name, (now, now))
-        RECORD.parent.mkdir(exist_ok=True)
-        RECORD.write_text(current + "\n")
+        return clear_stale(folder, digest())
     except OSError:  # a read-only installation: its sources and caches cannot change
         return False
-    return True
