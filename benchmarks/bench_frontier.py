@@ -302,9 +302,9 @@ FRESH = "MASSENGAGE_BENCH_FRESH_CACHE"
 
 def main() -> None:
     if not os.environ.get(FRESH) and "--use-cache" not in sys.argv:
-        # Measure the code a fresh installation compiles: on 2026-11-30 kernels recompiled after
-        # edits, against an older on-disk cache, ran the threshold cascade 1.3-1.6x slower than
-        # the same source compiled from an empty cache (cause not pinned down).
+        # Measure the code a fresh installation compiles. (On 2026-11-30 kernels "recompiled
+        # after edits" against an older on-disk cache ran 1.3-1.6x slower: the cache guard did
+        # not work with numba 0.68 and older kernels stayed compiled in; see kernel_cache.)
         with tempfile.TemporaryDirectory() as cache:
             env = {**os.environ, FRESH: "1", "NUMBA_CACHE_DIR": cache}
             raise SystemExit(subprocess.run([sys.executable, *sys.argv], env=env).returncode)
