@@ -188,7 +188,8 @@ b.minimal_cascades(graph.indptr, graph.indices, model.threshold, sparks[:1])
 start = time.perf_counter()
 sizes = b.minimal_cascades(graph.indptr, graph.indices, model.threshold, sparks)
 minimal = time.perf_counter() - start
-print(json.dumps({{"compile_s": compiled, "build_s": built, "total_s": total, "peak_mb": peak, "minimal_s": minimal,
+print(json.dumps({{"compile_s": compiled, "build_s": built, "total_s": total, "peak_mb": peak,
+    "minimal_s": minimal,
     "same": bool((sizes == result.avalanches["size"].to_numpy()).all()),
     "global": result.summary["avalanche_global_share"],
     "mean_size": result.summary["avalanche_mean_size"]}}))

@@ -67,10 +67,7 @@ def add_command(commands: argparse._SubParsersAction) -> None:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     # The sweep's machinery (pandas, pyarrow, the experiment's schema) loads when it runs.
-    from sim.experiments.executors import open_executor, start_fork_server
-
-    if not (args.scheduler or args.dask_local or args.dry_run):
-        start_fork_server()  # local workers: their imports overlap the driver's start
+    from sim.experiments.executors import open_executor
     from sim.experiments.experiment import load_experiment
     from sim.experiments.sweep import run_sweep
 

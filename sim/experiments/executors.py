@@ -19,7 +19,6 @@ import argparse
 import contextlib
 import ctypes
 import multiprocessing
-import multiprocessing.forkserver
 import os
 import signal
 import sys
@@ -88,21 +87,8 @@ def open_executor(args: argparse.Namespace) -> Iterator[tuple[Executor, int, str
 
 
 # The modules a worker needs: the work of a batch (run_batch imports the runner when it runs)
-# and this one, for the initializer. Importing them takes the fork server 1.2-1.6 s (Mesa alone
-# 0.5 s), which is why it is started as early as possible (:func:`start_fork_server`).
+# and this one, for the initializer (the fork server imports them once: 1.2-1.6 s, Mesa 0.5 s).
 WORKER_MODULES = ("sim.experiments.batch", "sim.experiments.executors", "sim.model.runner")
-
-
-def start_fork_server() -> None:
-    """Start the local workers' fork server now, without waiting for it to be ready.
-
-    It imports the workers' modules while the driver goes on with its own start (its imports,
-    reading the experiment): ``massengage sweep`` calls this first, so the two overlap instead
-    of the first batch waiting for both. Harmless when no local worker is ever started.
-    """
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(list(WORKER_MODULES))
-    multiprocessing.forkserver.ensure_running()
 
 
 def local_executor(workers: int) -> ProcessPoolExecutor:
