@@ -551,9 +551,16 @@ def test_ctrl_c_under_dask_local_is_one_line_and_leaves_nothing_running(tmp_path
         time.sleep(2.0)
         family |= descendants(driver.pid)
         assert driver.poll() is None, driver.stderr.read() if driver.stderr else ""
+        # How the driver treats signals, kept for the failure message: on 2026-11-30 a few
+        # full-suite runs on fresh clones saw the driver finish as if Ctrl-C never came.
+        masks = [
+            line
+            for line in Path(f"/proc/{driver.pid}/status").read_text().splitlines()
+            if line.startswith(("SigBlk", "SigIgn", "SigCgt"))
+        ]
         os.killpg(driver.pid, signal.SIGINT)
         _, err = driver.communicate(timeout=60)
-        assert driver.returncode == 130
+        assert driver.returncode == 130, (masks, err[-2000:])
         assert err.strip().splitlines()[-1] == "massengage: interrupted"
         assert "Traceback" not in err
         deadline = time.monotonic() + 15
