@@ -8,6 +8,7 @@ runs on a copy of the package into which a test adds a bad import, to show it fa
 from __future__ import annotations
 
 import ast
+import importlib
 import shutil
 from pathlib import Path
 
@@ -125,3 +126,18 @@ def test_the_checker_fails_on_a_bad_import(tmp_path, file, line, expected):
     target = copy / file
     target.write_text(target.read_text() + f"\n{line}\n")
     assert any(p.startswith(expected) for p in problems(copy)), problems(copy)
+
+
+@pytest.mark.parametrize(
+    "package", ["sim", "sim.model", "sim.analysis", "sim.calibration", "sim.validation"]
+)
+def test_every_lazy_public_name_resolves_to_a_public_name_of_its_module(package):
+    """Each package lists its public names once, for lazy_loader (nothing is imported until a
+    name is used): a typo, or a function renamed or moved in its module, fails here rather than
+    at a user's first use."""
+    module = importlib.import_module(package)
+    for name in module.__all__:
+        value = getattr(module, name)
+        home = getattr(value, "__module__", None)
+        if home is not None and home.startswith("sim."):  # a function or class of ours
+            assert name in importlib.import_module(home).__all__, (package, name, home)

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from sim.analysis.defaults import FIGURES, PNG_DPI
 from sim.analysis.discovery import Discovery
 from sim.analysis.sensitivity_indices import Sensitivity
 from sim.analysis.sentences import Finding, Part
@@ -22,8 +21,6 @@ from sim.analysis.strategies import StrategyComparison
 from sim.analysis.sweeps import Sweep, format_value
 
 __all__ = [
-    "FIGURES",
-    "PNG_DPI",
     "FigureEntry",
     "Report",
     "TableEntry",

@@ -24,13 +24,8 @@ from typing import Any
 import pandas as pd
 
 from sim.analysis.baseline import NOTHING, SEEDING, baseline_column
-from sim.analysis.contents import (
-    PNG_DPI,
-    FigureEntry,
-    TableEntry,
-    key_outcomes,
-    parameter_table,
-)
+from sim.analysis.contents import FigureEntry, TableEntry, key_outcomes, parameter_table
+from sim.analysis.defaults import PNG_DPI
 from sim.analysis.discovery import DENSITY_TARGET, Discovery
 from sim.analysis.intervals import aggregate
 from sim.analysis.sensitivity_indices import Sensitivity
@@ -38,7 +33,7 @@ from sim.analysis.strategies import StrategyComparison
 from sim.analysis.sweeps import GROUPS, Sweep, Varied, describe_outcome, format_value, numbers
 from sim.analysis.theory import watts_applicable, watts_boundary
 
-__all__ = ["PNG_DPI", "draw_figures", "make_figures", "make_tables"]
+__all__ = ["draw_figures", "make_figures", "make_tables"]
 
 MAX_FACETS = 6
 MAX_PAIRWISE = 16

@@ -21,7 +21,8 @@ from typing import Any
 
 import pandas as pd
 
-from sim.analysis.contents import FIGURES, FigureEntry, Report, parameter_table
+from sim.analysis.contents import FigureEntry, Report, parameter_table
+from sim.analysis.defaults import FIGURES
 from sim.analysis.discovery import DENSITY_TARGET
 from sim.analysis.sentences import Code, Finding, Name, Part, Quote
 from sim.analysis.sweeps import format_value

@@ -37,8 +37,9 @@ from sim.analysis import (
     strategies,
     sweeps,
 )
-from sim.analysis.contents import FIGURES, Report, key_outcomes
-from sim.analysis.exhibits import PNG_DPI, make_figures, make_tables
+from sim.analysis.contents import Report, key_outcomes
+from sim.analysis.defaults import FIGURES, PNG_DPI
+from sim.analysis.exhibits import make_figures, make_tables
 from sim.analysis.render import render_html, render_markdown
 from sim.analysis.sentences import Part, Quote
 from sim.analysis.strategies import Goal, StrategyComparison

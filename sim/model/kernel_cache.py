@@ -40,12 +40,12 @@ RECORD_NAME = "kernel-sources.sha256"
 NUMBA_SUFFIXES = (".nbi", ".nbc")  # numba's index and data files
 
 
-def digest(folder: Path = HERE) -> str:
-    """SHA-256 of the kernels' sources in ``folder``, in a fixed order."""
+def digest() -> str:
+    """SHA-256 of the kernels' sources, in a fixed order."""
     sha = hashlib.sha256()
     for name in SOURCES:
         sha.update(name.encode())
-        sha.update((folder / name).read_bytes())
+        sha.update((HERE / name).read_bytes())
     return sha.hexdigest()
 
 
@@ -53,9 +53,10 @@ def _probe() -> None:
     """A stand-in function for numba's cache locators (they read its first line number)."""
 
 
-def cache_folder(source: Path = HERE / KERNEL_FILES[0]) -> Path | None:
-    """The folder where numba caches the functions of ``source`` (the kernel files share one),
-    found by numba's own locators in their order; None if numba could cache nowhere."""
+def cache_folder() -> Path | None:
+    """The folder where numba caches the kernel files' functions (they share one), found by
+    numba's own locators in their order; None if numba could cache nowhere."""
+    source = HERE / KERNEL_FILES[0]
     try:
         from numba.core.caching import CacheImpl
 

@@ -135,22 +135,15 @@ def tree_mean(a, tree, sums, everything):
     (every node when ``everything``)."""
     first, size, left, right = tree[0], tree[1], tree[2], tree[3]
     values, dirty, listed, count = sums
-    if everything:
-        for node in range(first.size):  # post-order: children first
-            if left[node] < 0:
-                values[node] = _block_sum(a, first[node], size[node])
-            else:
-                values[node] = values[left[node]] + values[right[node]]
-            dirty[node] = False
-    else:
-        todo = np.sort(listed[: count[0]])
-        for p in range(todo.size):
-            node = todo[p]
-            if left[node] < 0:
-                values[node] = _block_sum(a, first[node], size[node])
-            else:
-                values[node] = values[left[node]] + values[right[node]]
-            dirty[node] = False
+    # In post-order (ascending numbers), children are summed before their parent.
+    todo = np.arange(first.size) if everything else np.sort(listed[: count[0]])
+    for p in range(todo.size):
+        node = todo[p]
+        if left[node] < 0:
+            values[node] = _block_sum(a, first[node], size[node])
+        else:
+            values[node] = values[left[node]] + values[right[node]]
+        dirty[node] = False
     count[0] = 0
     return (0.0 + values[first.size - 1]) / a.size
 

@@ -25,6 +25,7 @@ Watts, D. J. & Strogatz, S. H. (1998). Collective dynamics of 'small-world' netw
 from __future__ import annotations
 
 import functools
+import inspect
 import math
 import random
 from collections.abc import Callable
@@ -46,6 +47,13 @@ __all__ = [
 
 # The kinds generate() replays.
 KINDS = ("erdos_renyi", "watts_strogatz")
+# generate_graph's keyword defaults (mean_degree, rewire, ...), taken from its signature so that
+# both functions always make the same graph for the same scenario.
+_DEFAULTS = {
+    name: parameter.default
+    for name, parameter in inspect.signature(networks.generate_graph).parameters.items()
+    if parameter.kind is inspect.Parameter.KEYWORD_ONLY
+}
 
 # Return codes of the compiled loop: more random words, or more room per node, are needed.
 _MORE_WORDS = -1
@@ -296,14 +304,15 @@ def generate(
     """
     if kind not in KINDS:
         raise ValueError(f"no compiled replay of {kind!r} graphs; expected one of {KINDS}")
-    n, mean_degree = networks.checked_size(n, params.get("mean_degree", 8.0))
+    params = _DEFAULTS | params
+    n, mean_degree = networks.checked_size(n, params["mean_degree"])
     if kind == "erdos_renyi":
         p = networks.erdos_renyi_probability(mean_degree, n)
         seed = networks.seed_from(rng)
         return erdos_renyi_adjacency(n, p, seed), functools.partial(
             nx.fast_gnp_random_graph, n, p, seed=seed
         )
-    rewire = params.get("rewire", 0.1)
+    rewire = params["rewire"]
     networks.check_probability(rewire, "rewire")
     k = networks.watts_strogatz_ring_degree(mean_degree, n)
     p = float(rewire)

@@ -89,8 +89,8 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
         ],
         "grievance": ["EPSTEIN", "grievance_share_analytic"],
         "independent": ["NDLIB", "check_ndlib", "ndlib_available"],
+        "defaults": ["DEFAULT_SEED"],
         "suite": [
-            "DEFAULT_SEED",
             "FAMILIES",
             "format_table",
             "render_markdown",

@@ -22,11 +22,9 @@ from typing import Any
 import numpy as np
 
 from sim.experiments.results import package_versions
-from sim.validation.defaults import DEFAULT_SEED
 from sim.validation.numerics import grid_points
 
 __all__ = [
-    "DEFAULT_SEED",
     "EXTRA_PACKAGES",
     "FULL",
     "GLOBAL_SHARE",

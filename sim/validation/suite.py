@@ -19,7 +19,6 @@ from scipy import stats
 from sim.experiments.results import atomic_write, package_versions
 from sim.validation import independent
 from sim.validation.checks import (
-    DEFAULT_SEED,
     EXTRA_PACKAGES,
     K_SIGMA,
     Check,
@@ -28,6 +27,7 @@ from sim.validation.checks import (
     SuiteResult,
     format_number,
 )
+from sim.validation.defaults import DEFAULT_SEED
 from sim.validation.families import (
     check_gleeson,
     check_granovetter,
@@ -36,7 +36,6 @@ from sim.validation.families import (
 )
 
 __all__ = [
-    "DEFAULT_SEED",
     "FAMILIES",
     "format_table",
     "render_markdown",
