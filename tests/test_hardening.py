@@ -533,13 +533,23 @@ def test_ctrl_c_under_dask_local_is_one_line_and_leaves_nothing_running(tmp_path
     slow = SCENARIO | {"population": {"size": 3000}, "dynamics": {"max_steps": 400}}
     path.write_text(dump(EXPERIMENT | {"scenario": slow, "replicates": 50}))
     out = tmp_path / "out"
-    driver = subprocess.Popen(
-        [sys.executable, "-m", "sim", "sweep", str(path), "--out", str(out), "--dask-local", "2"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    # Started as a terminal starts a command: with Ctrl-C's default action. A test run started
+    # in the background of a shell without job control (`pytest &` in a script) ignores SIGINT,
+    # and an ignored signal stays ignored through exec: the driver would then, rightly, never
+    # see the Ctrl-C (three full-suite runs failed so on 2026-11-30). A handler, unlike SIG_IGN,
+    # is reset to the default in the child.
+    command = [sys.executable, "-m", "sim", "sweep", str(path), "--out", str(out)]
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        driver = subprocess.Popen(
+            [*command, "--dask-local", "2"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+    finally:
+        signal.signal(signal.SIGINT, previous)
     family: set[int] = set()
     try:
         deadline = time.monotonic() + 120
@@ -551,8 +561,7 @@ def test_ctrl_c_under_dask_local_is_one_line_and_leaves_nothing_running(tmp_path
         time.sleep(2.0)
         family |= descendants(driver.pid)
         assert driver.poll() is None, driver.stderr.read() if driver.stderr else ""
-        # How the driver treats signals, kept for the failure message: on 2026-11-30 a few
-        # full-suite runs on fresh clones saw the driver finish as if Ctrl-C never came.
+        # How the driver treats signals, for the failure message.
         masks = [
             line
             for line in Path(f"/proc/{driver.pid}/status").read_text().splitlines()
