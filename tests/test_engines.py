@@ -295,3 +295,30 @@ def test_a_citizen_who_leaves_the_costliest_channel_decides_on_its_neighbours_no
     vectorized = run(scenario, engine="vectorized")
     assert vectorized.timeseries["engaged"].iloc[5:].min() > 0  # people leave and come back
     assert_identical(vectorized, run(scenario, engine="frontier"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 3), st.sampled_from([0.125, 0.25, 0.5])), min_size=1, max_size=40
+    ),
+    st.sampled_from([(1.0, 5.0, 5.0), (1.0, 5.0, 200.0), (2.0, 2.0, 2.0)]),
+    st.data(),
+)
+def test_the_answered_first_are_the_lexsorts_first(listed, weights, data) -> None:
+    """respond's choice without a full sort equals numpy's lexsort (heaviest channel, then the
+    random key, then the index), ties of weights and of keys included."""
+    import numpy as np
+
+    from sim.model.step_kernels import _first_answered
+
+    n = len(listed)
+    candidates = np.arange(0, 2 * n, 2, dtype=np.int64)
+    channel = np.zeros(2 * n, dtype=np.int16)
+    channel[candidates] = [c for c, _ in listed]
+    keys = np.array([key for _, key in listed])
+    weight = np.asarray(weights)
+    k = data.draw(st.integers(1, n))
+    expected = np.lexsort((candidates, keys, -weight[channel[candidates] - 1]))[:k]
+    got = _first_answered(candidates, keys, channel, weight, k)
+    assert got.tolist() == expected.tolist()

@@ -171,6 +171,57 @@ def _neighbours(idx, count, indptr, indices, stamp, inst_i, out):
 
 
 @numba.njit(cache=True)
+def _first_answered(candidates, keys, channel, weights, k):
+    """Positions of the ``k`` candidates answered first, in answering order: the order of
+    ``np.lexsort((candidates, keys, -weight))`` (heaviest channel first, then the random key,
+    then the index; ``candidates`` are in index order), without sorting those left out."""
+    nc = candidates.size
+    weight = np.empty(nc)
+    for p in range(nc):
+        weight[p] = weights[channel[candidates[p]] - 1]
+    picked = np.empty(k, dtype=np.int64)
+    if k == nc:
+        picked[:] = np.arange(nc)
+    else:
+        # The k-th heaviest weight: every heavier candidate is answered, then the lightest
+        # keys (the first positions of equal keys) among those of that weight.
+        cut = -np.partition(-weight, k - 1)[k - 1]
+        heavier = 0
+        for p in range(nc):
+            if weight[p] > cut:
+                heavier += 1
+        left = k - heavier
+        at_cut = np.empty(nc)
+        m = 0
+        for p in range(nc):
+            if weight[p] == cut:
+                at_cut[m] = keys[p]
+                m += 1
+        key_cut = np.partition(at_cut[:m], left - 1)[left - 1]
+        below = 0
+        for q in range(m):
+            if at_cut[q] < key_cut:
+                below += 1
+        ties = left - below
+        n = 0
+        for p in range(nc):
+            w = weight[p]
+            if w > cut or (w == cut and keys[p] < key_cut):
+                picked[n] = p
+                n += 1
+            elif w == cut and keys[p] == key_cut and ties > 0:
+                picked[n] = p
+                n += 1
+                ties -= 1
+    # Two stable sorts of the picked positions (in index order): by key, then by weight.
+    by_key = picked[np.argsort(keys[picked], kind="mergesort")]
+    neg_weight = np.empty(k)
+    for p in range(k):
+        neg_weight[p] = -weight[by_key[p]]
+    return by_key[np.argsort(neg_weight, kind="mergesort")]
+
+
+@numba.njit(cache=True)
 def _respond(params, graph, cit, book, mech, scal, weights, inst_i, rng):
     trust, audience, channel, answered = cit[2], cit[4], cit[6], cit[8]
     delta, engaged, stamp, counters, dlist, dflag = (
@@ -188,25 +239,19 @@ def _respond(params, graph, cit, book, mech, scal, weights, inst_i, rng):
         params[3],
         params[4] > 0,
     )
-    ordered = np.sort(engaged[: counters[kernels.ENGAGED]])
-    candidates = np.empty(ordered.size, dtype=np.int64)
+    count = counters[kernels.ENGAGED]
+    listed = np.empty(count, dtype=np.int64)
     nc = 0
-    for i in ordered:
+    for q in range(count):
+        i = engaged[q]
         if audience[i] and not answered[i]:
-            candidates[nc] = i
+            listed[nc] = i
             nc += 1
-    candidates = candidates[:nc]
+    candidates = np.sort(listed[:nc])
     chosen = candidates[:0]
     if nc and capacity:
         keys = rng.random(nc)
-        # np.lexsort((candidates, keys, -weight)): heaviest channel first, then the random key,
-        # then the index; as two stable sorts of the index-ordered candidates.
-        by_key = np.argsort(keys, kind="mergesort")
-        neg_weight = np.empty(nc)
-        for p in range(nc):
-            neg_weight[p] = -weights[channel[candidates[by_key[p]]] - 1]
-        order = by_key[np.argsort(neg_weight, kind="mergesort")]
-        chosen = candidates[order[: min(capacity, nc)]]
+        chosen = candidates[_first_answered(candidates, keys, channel, weights, min(capacity, nc))]
     _answer(chosen, reward, observed, graph, cit, book, mech, scal, inst_i)
     if has_unheard:
         inst_i[STAMP_TAG] += 1
