@@ -292,14 +292,18 @@ def institution_move(graph, cit, book, mech, chan, scal, inst_f, inst_i, kinds, 
         p = params[a]
         if kind == IGNORE and active:
             inst_i[ACTIONS] |= 1 << IGNORE
+            # With most citizens engaged, trust is committed for everyone (no list kept).
+            most = 2 * counters[kernels.ENGAGED] > n
             for q in range(counters[kernels.ENGAGED]):
                 i = engaged[q]
                 if audience[i] and not answered[i]:
                     delta[i] = delta[i] + rules.unheard_loss(trust[i], p[0])
-                    if not dflag[i]:
+                    if not most and not dflag[i]:
                         dflag[i] = True
                         dlist[counters[DELTAS]] = i
                         counters[DELTAS] += 1
+            if most:
+                inst_i[EVERYONE] = 1
         elif kind == BROADCAST and active:
             inst_i[ACTIONS] |= 1 << BROADCAST
             for i in range(n):
@@ -330,18 +334,21 @@ def institution_move(graph, cit, book, mech, chan, scal, inst_f, inst_i, kinds, 
                 inst_f[SEVERITY] = p[0]
             if inst_i[CRACKDOWN_LEFT] > 0:
                 inst_i[ACTIONS] |= 1 << SUPPRESS
+                # With most citizens engaged, trust is committed for everyone (no list kept).
+                most = 2 * counters[kernels.ENGAGED] > n
                 for q in range(counters[kernels.ENGAGED]):
                     i = engaged[q]
                     if audience[i]:
                         delta[i] = delta[i] + rules.backlash_loss(trust[i], p[2])
-                        if not dflag[i]:
+                        if not most and not dflag[i]:
                             dflag[i] = True
                             dlist[counters[DELTAS]] = i
                             counters[DELTAS] += 1
-                if 2 * counters[kernels.ENGAGED] > n:
-                    # Most are engaged: list, in index order, every citizen with an engaged
-                    # neighbour (usually the first one looked at), instead of walking every
-                    # engaged citizen's neighbours.
+                if most:
+                    inst_i[EVERYONE] = 1
+                    # List, in index order, every citizen with an engaged neighbour (usually
+                    # the first one looked at), instead of walking every engaged citizen's
+                    # neighbours.
                     count = 0
                     for j in range(n):
                         for jj in range(indptr[j], indptr[j + 1]):
@@ -357,7 +364,7 @@ def institution_move(graph, cit, book, mech, chan, scal, inst_f, inst_i, kinds, 
                     j = buffer[q]
                     if audience[j]:
                         delta[j] = delta[j] + rules.backlash_loss(trust[j], p[3])
-                        if not dflag[j]:
+                        if not most and not dflag[j]:
                             dflag[j] = True
                             dlist[counters[DELTAS]] = j
                             counters[DELTAS] += 1
