@@ -29,6 +29,7 @@ from sim.commandline import (
     UsageError,
     add_allow_large_argument,
     add_overrides_argument,
+    notify,
 )
 from sim.model.budget import check_world
 from sim.model.graph_files import GraphFileError
@@ -86,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_run(args: argparse.Namespace) -> int:
     from sim.experiments.results import FolderBusyError, check_writable, folder_lock, write_run
     from sim.model.runner import run
+    from sim.model.warmup import compile_first
 
     scenario = load_scenario(args.scenario, args.overrides)
     if args.seed is not None and args.seed < 0:
@@ -98,6 +100,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         with folder_lock(out, create=False):
             created = check_writable(out)  # before the work, not after it
             try:
+                if not args.quiet and args.engine == Engine.FRONTIER.value:
+                    compile_first(notify)
                 started = time.perf_counter()
                 result = run(scenario, seed=args.seed, engine=args.engine)
                 seconds = time.perf_counter() - started

@@ -7,6 +7,7 @@ without importing :mod:`sim.cli`, which imports them all.
 from __future__ import annotations
 
 import argparse
+import sys
 
 __all__ = [
     "EXIT_BAD_INPUT",
@@ -20,6 +21,7 @@ __all__ = [
     "UsageError",
     "add_allow_large_argument",
     "add_overrides_argument",
+    "notify",
 ]
 
 # Exit codes of every command (README, "Exit codes"). Each names what happened, so a script can
@@ -53,3 +55,10 @@ def add_allow_large_argument(parser: argparse.ArgumentParser) -> None:
         help="run a world or a design larger than the size budget (the estimated memory of a "
         "world, a million runs of a design) instead of refusing it",
     )
+
+
+def notify(message: str | None) -> None:
+    """Tell the user, on standard error, what the command is doing that takes a while (nothing
+    when ``message`` is None)."""
+    if message:
+        print(f"massengage: {message}", file=sys.stderr, flush=True)

@@ -712,3 +712,24 @@ def test_voice_or_exit_high_efficacy_mobilises_and_low_efficacy_withdraws():
     assert peak(session) < 0.05
     session.apply_try(high)
     assert peak(session) > 0.9
+
+
+def test_the_app_prepares_the_engine_before_it_serves_and_says_so_the_first_time(
+    monkeypatch, capsys
+):
+    """The first click must not wait ~40 s for numba: the kernels are compiled (first time,
+    announced) or loaded before the page is served."""
+    import sim.app.command as command
+    from sim.model import kernel_cache, warmup
+
+    calls: list[str] = []
+    monkeypatch.setattr(command, "install_assets", lambda *a, **k: [])
+    monkeypatch.setattr(warmup, "prepare_engine", lambda: calls.append("prepare"))
+    monkeypatch.setattr(command, "serve", lambda *a, **k: calls.append("serve"))
+    for compiled in (False, True):
+        calls.clear()
+        monkeypatch.setattr(kernel_cache, "compiled", lambda compiled=compiled: compiled)
+        assert main(["app", "granovetter", "--port", "0"]) == 0
+        assert calls == ["prepare", "serve"]
+        err = capsys.readouterr().err
+        assert ("compiling the simulation engine" in err) is not compiled, err

@@ -156,3 +156,20 @@ def test_python_dash_m_sim_is_the_same_command():
         check=True,
     )
     assert "run" in done.stdout and "massengage" in done.stdout
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+def test_a_run_says_when_it_compiles_the_engine_first(compiled, monkeypatch, tmp_path, capsys):
+    """About 40 s of numba compilation, once per installation, is announced, not silent; not
+    with --quiet, not for the numpy engines, not once compiled."""
+    from sim.model import kernel_cache
+
+    monkeypatch.setattr(kernel_cache, "compiled", lambda: compiled)
+    path = str(SCENARIOS / "granovetter_riot.yaml")
+    notice = "massengage: compiling the simulation engine, once per installation"
+    assert main(["run", path, "--out", str(tmp_path / "a")]) == 0
+    assert (notice in capsys.readouterr().err) is not compiled
+    assert main(["run", path, "--out", str(tmp_path / "b"), "--quiet"]) == 0
+    assert notice not in capsys.readouterr().err
+    assert main(["run", path, "--out", str(tmp_path / "c"), "--engine", "vectorized"]) == 0
+    assert notice not in capsys.readouterr().err

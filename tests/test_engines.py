@@ -310,7 +310,7 @@ def test_the_answered_first_are_the_lexsorts_first(listed, weights, data) -> Non
     random key, then the index), ties of weights and of keys included."""
     import numpy as np
 
-    from sim.model.step_kernels import _first_answered
+    from sim.model.institution_kernels import _first_answered
 
     n = len(listed)
     candidates = np.arange(0, 2 * n, 2, dtype=np.int64)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -67,3 +68,84 @@ def test_the_folder_is_the_one_numba_caches_in(tmp_path):
     folder, listing = done.stdout.strip().splitlines()
     assert Path(folder).is_relative_to(tmp_path)
     assert kernel_cache.RECORD_NAME in listing  # recorded there, at the first import
+
+
+def test_compiled_needs_every_entry_kernel_from_the_present_sources(tmp_path, monkeypatch):
+    monkeypatch.setattr(kernel_cache, "cache_folder", lambda: tmp_path)
+    entries = {
+        "step_kernels.one_step-573.py312.nbi",
+        "step_kernels.relax-640.py312.nbi",
+        "series_kernels.relax_series-28.py312.nbi",
+    }
+    for name in entries:
+        (tmp_path / name).write_bytes(b"x")
+    record = tmp_path / kernel_cache.RECORD_NAME
+    assert not kernel_cache.compiled()  # no record: nothing vouches for the entries
+    record.write_text(kernel_cache.digest() + "\n")
+    assert kernel_cache.compiled()
+    record.write_text("an older hash\n")
+    assert not kernel_cache.compiled()
+    record.write_text(kernel_cache.digest() + "\n")
+    (tmp_path / "step_kernels.relax-640.py312.nbi").unlink()
+    assert not kernel_cache.compiled()
+
+
+# Run in a fresh process: which compiled functions (and signatures) each kernel module's
+# dispatchers hold after the warm-up, then after every scenario file (small) and a classroom
+# session's clicks. Anything new after the warm-up would be compiled, or loaded, at a first click.
+WARM_UP_CHECK = r"""
+import glob, json
+import numba
+from sim.model import kernels, pairwise, replay, series_kernels, step_kernels, warmup
+from sim.model.runner import run
+from sim.model.scenario import load_scenario
+from sim.app.session import ClassroomSession
+
+def signatures():
+    held = {}
+    for module in (kernels, pairwise, replay, series_kernels, step_kernels):
+        for name, value in vars(module).items():
+            if isinstance(value, numba.core.registry.CPUDispatcher):
+                held[f"{module.__name__}.{name}"] = len(value.signatures)
+    return held
+
+before = signatures()
+warmup.prepare_engine()
+warm = signatures()
+for path in sorted(glob.glob("scenarios/*.yaml")):
+    scenario = load_scenario(path)
+    small = ["population.size=400"] if scenario.population.size > 400 else []
+    if scenario.mode.value == "avalanches":
+        small.append("avalanches.count=4")
+    run(load_scenario(path, small))
+for path in sorted(glob.glob("scenarios/classroom/*.yaml")):
+    session = ClassroomSession(path)
+    session.spark()
+    session.advance()
+    if session.auto_spark:
+        session.fast_forward(3)
+after = signatures()
+print(json.dumps({"before": before, "warm": warm, "after": after}))
+"""
+
+
+def test_the_warm_up_compiles_every_kernel_the_scenarios_and_the_classroom_call():
+    """After :func:`sim.model.warmup.prepare_engine` no scenario file and no classroom click
+    reaches a kernel (or a signature) it did not prepare: the first click does not wait."""
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [sys.executable, "-c", WARM_UP_CHECK],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    held = json.loads(done.stdout.strip().splitlines()[-1])
+    assert not any(held["before"].values())  # a fresh process holds none
+    for entry in kernel_cache.ENTRY_POINTS:
+        module, name = entry.split(".")
+        assert held["warm"][f"sim.model.{module}.{name}"] == 1, entry
+    grown = {k: (held["warm"][k], v) for k, v in held["after"].items() if v != held["warm"][k]}
+    assert not grown, grown

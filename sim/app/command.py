@@ -295,6 +295,13 @@ def cmd_app(args: argparse.Namespace) -> int:
         except AssetsError as exc:
             print(f"massengage: error: {exc}", file=sys.stderr)
             return 1
+        # The kernels compiled (once per installation) or loaded now, not at the first click.
+        from sim.model.warmup import first_compile_notice, prepare_engine
+
+        notice = first_compile_notice()
+        if notice:
+            print(f"massengage app: {notice}", file=sys.stderr, flush=True)
+        prepare_engine()
         port = sock.getsockname()[1]
         print(
             f"massengage app: {scenario.name} ({path}) at http://{args.host}:{port}/ "

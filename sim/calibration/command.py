@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from sim.commandline import EXIT_OK, UsageError, add_overrides_argument
+from sim.commandline import EXIT_OK, UsageError, add_overrides_argument, notify
 
 __all__ = ["add_command", "cmd_calibrate"]
 
@@ -57,11 +57,14 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from sim.calibration.inference import open_sampler
     from sim.calibration.problem import load_calibration
     from sim.calibration.workflow import calibrate
+    from sim.model.warmup import compile_first
 
     if args.workers is not None and args.workers < 1:
         raise UsageError(f"--workers: must be >= 1, got {args.workers}")
     calibration = load_calibration(args.calibration, args.overrides)
     out = args.out if args.out is not None else Path("results") / calibration.name
+    if not args.quiet:
+        compile_first(notify)
     with open_sampler(args.workers, args.scheduler) as choice:
         outcome = calibrate(
             calibration, out, choice, resume=args.resume, quiet=args.quiet, command=sys.argv

@@ -16,6 +16,7 @@ from sim.commandline import (
     UsageError,
     add_allow_large_argument,
     add_overrides_argument,
+    notify,
 )
 
 if TYPE_CHECKING:
@@ -70,6 +71,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.experiments.executors import open_executor
     from sim.experiments.experiment import load_experiment
     from sim.experiments.sweep import run_sweep
+    from sim.model.warmup import compile_first
 
     for flag, value in (("--workers", args.workers), ("--dask-local", args.dask_local)):
         if value is not None and value < 1:
@@ -81,6 +83,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if args.dry_run:
         print(dry_run(experiment, out))
         return EXIT_OK
+    if not args.quiet:
+        compile_first(notify)
     with open_executor(args) as (executor, workers, label):
         report = run_sweep(
             experiment,

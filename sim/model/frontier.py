@@ -45,6 +45,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.model import institution_kernels as ik
 from sim.model import kernels, pairwise, rules, series_kernels
 from sim.model import step_kernels as sk
 from sim.model.schema import Action, Broadcast, Commit, Concede, Ignore, Respond, Suppress
@@ -52,7 +53,7 @@ from sim.model.state import StepDraws, WorldState
 
 __all__ = ["FrontierState", "Incident", "Series", "action_names", "step_columns"]
 
-ACTIONS = [Action(code) for code in sk.ACTION_CODES]
+ACTIONS = [Action(code) for code in ik.ACTION_CODES]
 POLICY_PARAMS = 5
 # Rows of the time-series buffers of one compiled series of incidents (grown if max_steps is more).
 SERIES_STEPS = 1 << 16
@@ -91,12 +92,12 @@ def encode_policy(policy: list, n: int) -> tuple[np.ndarray, np.ndarray]:
     for a, action in enumerate(policy):
         match action:
             case Ignore():
-                kinds[a], params[a, 0] = sk.IGNORE, action.unheard
+                kinds[a], params[a, 0] = ik.IGNORE, action.unheard
             case Broadcast():
-                kinds[a] = sk.BROADCAST
+                kinds[a] = ik.BROADCAST
                 params[a, :2] = action.persuasion, action.backlash
             case Respond():
-                kinds[a] = sk.RESPOND
+                kinds[a] = ik.RESPOND
                 unheard = action.unheard
                 params[a] = (
                     rules.response_capacity(action.capacity, n),
@@ -106,10 +107,10 @@ def encode_policy(policy: list, n: int) -> tuple[np.ndarray, np.ndarray]:
                     0.0 if unheard is None else 1.0,
                 )
             case Concede():
-                kinds[a] = sk.CONCEDE
+                kinds[a] = ik.CONCEDE
                 params[a, :2] = action.concession_at, action.relief
             case Suppress():
-                kinds[a] = sk.SUPPRESS
+                kinds[a] = ik.SUPPRESS
                 params[a, :4] = (
                     action.severity,
                     action.duration,
@@ -117,7 +118,7 @@ def encode_policy(policy: list, n: int) -> tuple[np.ndarray, np.ndarray]:
                     action.observed_backlash,
                 )
             case Commit():
-                kinds[a] = sk.COMMIT
+                kinds[a] = ik.COMMIT
                 params[a] = action.at, action.reward, action.observed, action.push, commitment
                 commitment += 1
             case _:
@@ -298,11 +299,11 @@ class FrontierState:
         self.grievance[:] = rules.grievance(m.hardship, m.trust)
         self.delta[:] = 0.0
         self.dflag[:] = False
-        self.inst_i[sk.LEGITIMACY_OK] = 0
-        self.inst_i[sk.GRIEVANCE_OK] = 0
-        self.inst_i[sk.EFFICACY_OK] = 0
-        self.inst_f[sk.BUILT_MULTIPLIER] = float(m.cost_multiplier)
-        self.inst_f[sk.PUSH] = 1.0
+        self.inst_i[ik.LEGITIMACY_OK] = 0
+        self.inst_i[ik.GRIEVANCE_OK] = 0
+        self.inst_i[ik.EFFICACY_OK] = 0
+        self.inst_f[ik.BUILT_MULTIPLIER] = float(m.cost_multiplier)
+        self.inst_f[ik.PUSH] = 1.0
         self.book = (
             self.ew,
             self.ea,
@@ -371,27 +372,27 @@ class FrontierState:
     def _load_institution(self, m: WorldState) -> None:
         inst = m.institution
         f, i = self.inst_f, self.inst_i
-        f[sk.SIGNAL] = inst.signal
-        f[sk.CUMULATIVE] = inst.cumulative_signal
-        f[sk.SEVERITY] = inst.crackdown_severity
-        i[sk.CONCEDED] = 1 if inst.conceded else 0
-        i[sk.CONCEDED_AT] = -1 if inst.conceded_at is None else inst.conceded_at
-        i[sk.CRACKDOWN_LEFT] = inst.crackdown_left
-        i[sk.RESPONSES] = inst.responses
-        i[sk.RESPONSES_LAST] = inst.responses_last_step
+        f[ik.SIGNAL] = inst.signal
+        f[ik.CUMULATIVE] = inst.cumulative_signal
+        f[ik.SEVERITY] = inst.crackdown_severity
+        i[ik.CONCEDED] = 1 if inst.conceded else 0
+        i[ik.CONCEDED_AT] = -1 if inst.conceded_at is None else inst.conceded_at
+        i[ik.CRACKDOWN_LEFT] = inst.crackdown_left
+        i[ik.RESPONSES] = inst.responses
+        i[ik.RESPONSES_LAST] = inst.responses_last_step
 
     def _store_institution(self, m: WorldState) -> None:
         inst = m.institution
         f, i = self.inst_f, self.inst_i
-        inst.signal = float(f[sk.SIGNAL])
-        inst.cumulative_signal = float(f[sk.CUMULATIVE])
-        inst.crackdown_severity = float(f[sk.SEVERITY])
-        inst.conceded = bool(i[sk.CONCEDED])
-        inst.conceded_at = None if i[sk.CONCEDED_AT] < 0 else int(i[sk.CONCEDED_AT])
-        inst.crackdown_left = int(i[sk.CRACKDOWN_LEFT])
-        inst.responses = int(i[sk.RESPONSES])
-        inst.responses_last_step = int(i[sk.RESPONSES_LAST])
-        inst.last_actions = _actions(int(i[sk.ACTIONS]))
+        inst.signal = float(f[ik.SIGNAL])
+        inst.cumulative_signal = float(f[ik.CUMULATIVE])
+        inst.crackdown_severity = float(f[ik.SEVERITY])
+        inst.conceded = bool(i[ik.CONCEDED])
+        inst.conceded_at = None if i[ik.CONCEDED_AT] < 0 else int(i[ik.CONCEDED_AT])
+        inst.crackdown_left = int(i[ik.CRACKDOWN_LEFT])
+        inst.responses = int(i[ik.RESPONSES])
+        inst.responses_last_step = int(i[ik.RESPONSES_LAST])
+        inst.last_actions = _actions(int(i[ik.ACTIONS]))
 
     # --- engagement from outside -----------------------------------------------------------
 
@@ -587,8 +588,8 @@ class FrontierState:
     def last_step(self) -> tuple[int, bool, np.ndarray, bool]:
         """(joined, channels changed, newly engaged, anything changed) of the last step."""
         i = self.inst_i
-        newly = self.newly[: i[sk.NEWLY]].copy()
-        return int(i[sk.JOINED]), bool(i[sk.CHANGED]), newly, bool(i[sk.CHANGED_ANY])
+        newly = self.newly[: i[ik.NEWLY]].copy()
+        return int(i[ik.JOINED]), bool(i[ik.CHANGED]), newly, bool(i[ik.CHANGED_ANY])
 
     # --- global quantities -----------------------------------------------------------------
 

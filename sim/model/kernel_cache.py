@@ -3,7 +3,8 @@
 numba caches a compiled function (``cache=True``) under a key that checks only the source file
 that defines it (numba 0.68: a SHA-256 of that file's contents; older versions: its
 modification time and size). The kernels of :mod:`sim.model.kernels`,
-:mod:`sim.model.step_kernels` and :mod:`sim.model.series_kernels` compile in the rules of
+:mod:`sim.model.institution_kernels`, :mod:`sim.model.step_kernels` and
+:mod:`sim.model.series_kernels` compile in the rules of
 :mod:`sim.model.rules` and each other's functions: after an edit of ``rules.py`` (or of
 ``pairwise.py``, or of one kernel file) numba would load the other files' old machine code,
 with the old rules in it, and give other results without a word.
@@ -12,7 +13,7 @@ with the old rules in it, and give other results without a word.
 (every kernel module imports that one first). It hashes the sources the kernels are built from
 and, when the hash differs from the one recorded in the cache folder numba uses (its own
 locators decide: ``NUMBA_CACHE_DIR``, the package's ``__pycache__`` or the user-wide cache), it
-deletes the three kernel files' cached functions there and records the new hash: numba then
+deletes the kernel files' cached functions there and records the new hash: numba then
 compiles them again (about 45 s once). The record lives beside the entries it vouches for, so
 a second cache folder (a benchmark's fresh ``NUMBA_CACHE_DIR``) does not vouch for the first.
 Where nothing can be written (an installed, read-only package) nothing can be edited either,
@@ -28,16 +29,28 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-__all__ = ["KERNEL_FILES", "RECORD_NAME", "SOURCES", "cache_folder", "clear_stale", "refresh"]
+__all__ = [
+    "ENTRY_POINTS",
+    "KERNEL_FILES",
+    "RECORD_NAME",
+    "SOURCES",
+    "cache_folder",
+    "clear_stale",
+    "compiled",
+    "refresh",
+]
 
 HERE = Path(__file__).resolve().parent
 # Files whose compiled functions compile in code from other files.
-KERNEL_FILES = ("kernels.py", "step_kernels.py", "series_kernels.py")
+KERNEL_FILES = ("kernels.py", "institution_kernels.py", "step_kernels.py", "series_kernels.py")
 # Every source the compiled kernels are built from.
 SOURCES = ("rules.py", "pairwise.py", *KERNEL_FILES)
 # The hash of SOURCES that the kernel entries of a cache folder were compiled from.
 RECORD_NAME = "kernel-sources.sha256"
 NUMBA_SUFFIXES = (".nbi", ".nbc")  # numba's index and data files
+# The kernels the model calls from Python, as numba names their cache files (file stem and
+# function name, before ``-<line>``); each has the others it calls compiled in.
+ENTRY_POINTS = ("step_kernels.one_step", "step_kernels.relax", "series_kernels.relax_series")
 
 
 def digest() -> str:
@@ -96,3 +109,19 @@ def refresh() -> bool:
         return clear_stale(folder, digest())
     except OSError:  # a read-only installation: its sources and caches cannot change
         return False
+
+
+def compiled() -> bool:
+    """True when numba's cache folder holds the entry kernels, compiled from the present
+    sources (a run then loads them instead of compiling for about 40 s)."""
+    try:
+        folder = cache_folder()
+        if folder is None:
+            return False
+        record = folder / RECORD_NAME
+        if not record.is_file() or record.read_text().strip() != digest():
+            return False
+        cached = {path.name.split("-", 1)[0] for path in folder.glob("*.nbi")}
+    except OSError:
+        return False
+    return all(name in cached for name in ENTRY_POINTS)

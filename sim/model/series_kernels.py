@@ -15,6 +15,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from sim.model import institution_kernels as ik
 from sim.model import step_kernels as sk
 
 __all__ = ["ROW_FIELDS", "relax_series"]
@@ -89,9 +90,9 @@ def relax_series(
         row = rows_int[done]
         row[0], row[1], row[2], row[3] = pending[0], pending[1], steps, size
         row[4] = peak_engaged
-        row[5] = inst_i[sk.RESPONSES] - pending[2]
+        row[5] = inst_i[ik.RESPONSES] - pending[2]
         row[6] = mask
-        row[7] = 1 if inst_i[sk.CONCEDED] != 0 and pending[3] == 0 else 0
+        row[7] = 1 if inst_i[ik.CONCEDED] != 0 and pending[3] == 0 else 0
         rows_float[done, 0] = peak_signal
         rows_float[done, 1] = sk.legitimacy(cit, book, inst_f, inst_i)
         done += 1
@@ -106,7 +107,7 @@ def relax_series(
         value[0] = max(channel[spark[0]], cheapest_open[spark[0]])
         pending[0] = spark[0]
         pending[1] = steps_before + used
-        pending[2] = inst_i[sk.RESPONSES]
-        pending[3] = inst_i[sk.CONCEDED]
+        pending[2] = inst_i[ik.RESPONSES]
+        pending[3] = inst_i[ik.CONCEDED]
         sk.set_channels_in(spark, value, graph, cit, book, chan, mech, newly)
     return done, used
