@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from sim.commandline import EXIT_FAILED, EXIT_OK
+from sim.commandline import EXIT_FAILED, EXIT_OK, notify
 from sim.model.scenario import ScenarioError
 from sim.validation.defaults import DEFAULT_SEED
 
@@ -73,6 +73,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ValidationInputError(f"--out {out}: cannot create folder: {exc.strerror}") from None
+    from sim.model.warmup import compile_first
     from sim.validation.checks import SUITES
     from sim.validation.suite import format_table, run_suite, write_outputs  # runs the model
 
@@ -84,6 +85,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         def progress(message: str) -> None:
             print(message, file=sys.stderr, flush=True)
 
+        compile_first(notify)
     result = run_suite(config, seed=args.seed, progress=progress)
     written = write_outputs(result, out)
     if not args.quiet:
