@@ -173,3 +173,27 @@ def test_a_run_says_when_it_compiles_the_engine_first(compiled, monkeypatch, tmp
     assert notice not in capsys.readouterr().err
     assert main(["run", path, "--out", str(tmp_path / "c"), "--engine", "vectorized"]) == 0
     assert notice not in capsys.readouterr().err
+
+
+def test_a_sweep_says_when_it_compiles_the_engine_first_after_checking_its_folder(
+    monkeypatch, tmp_path, capsys
+):
+    """A bad output folder fails in one line before any compilation; a good one announces it."""
+    import yaml
+
+    from sim.model import kernel_cache, warmup
+
+    compiled: list[bool] = []
+    monkeypatch.setattr(kernel_cache, "compiled", lambda: bool(compiled))
+    monkeypatch.setattr(warmup, "prepare_engine", lambda: compiled.append(True))
+    experiment = tmp_path / "e.yaml"
+    scenario = {"population": {"size": 60}, "dynamics": {"max_steps": 5}}
+    experiment.write_text(yaml.safe_dump({"name": "tiny", "scenario": scenario, "replicates": 2}))
+    taken = tmp_path / "taken"
+    taken.write_text("a file, not a folder")
+    assert main(["sweep", str(experiment), "--out", str(taken), "--workers", "1"]) == 3
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and not compiled, err
+    assert main(["sweep", str(experiment), "--out", str(tmp_path / "out"), "--workers", "1"]) == 0
+    err = capsys.readouterr().err
+    assert "massengage: compiling the simulation engine" in err and compiled == [True]

@@ -201,6 +201,33 @@ def test_rerunning_a_finished_sweep_runs_nothing_and_changes_nothing(
     assert {p.name: p.read_bytes() for p in tmp_path.glob("*.parquet")} == before
 
 
+def test_prepare_comes_after_the_folder_checks_and_only_with_runs_to_do(
+    small: Experiment, tmp_path: Path
+) -> None:
+    """The command line compiles the engine in ``prepare`` the first time: a bad folder must
+    fail before it (not after a minute), and a finished sweep must not wait for it."""
+    calls: list[int] = []
+    (tmp_path / "taken").write_text("not a sweep's folder")
+    with ThreadPoolExecutor(1) as pool:
+        with pytest.raises(Exception, match="taken"):
+            run_sweep(
+                small,
+                tmp_path / "taken",
+                pool,
+                workers=1,
+                progress=False,
+                prepare=lambda: calls.append(1),
+            )
+        assert calls == []
+        out = tmp_path / "out"
+        report = run_sweep(
+            small, out, pool, workers=1, progress=False, prepare=lambda: calls.append(1)
+        )
+        assert calls == [1] and report.ran == small.n_runs
+        run_sweep(small, out, pool, workers=1, progress=False, prepare=lambda: calls.append(1))
+        assert calls == [1]
+
+
 # --------------------------------------------------------------------------------------------
 # Faults
 

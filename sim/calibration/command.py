@@ -63,11 +63,17 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         raise UsageError(f"--workers: must be >= 1, got {args.workers}")
     calibration = load_calibration(args.calibration, args.overrides)
     out = args.out if args.out is not None else Path("results") / calibration.name
-    if not args.quiet:
-        compile_first(notify)
     with open_sampler(args.workers, args.scheduler) as choice:
         outcome = calibrate(
-            calibration, out, choice, resume=args.resume, quiet=args.quiet, command=sys.argv
+            calibration,
+            out,
+            choice,
+            resume=args.resume,
+            quiet=args.quiet,
+            command=sys.argv,
+            # The first time, compile the engine here, saying so: local workers fork from this
+            # process or load it from the cache (a cluster's workers compile where they run).
+            prepare=None if args.quiet or args.scheduler else lambda: compile_first(notify),
         )
     if not args.quiet:
         m = outcome.manifest

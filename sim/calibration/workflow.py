@@ -170,14 +170,20 @@ def calibrate(
     resume: bool = False,
     quiet: bool = False,
     command: list[str] | None = None,
+    prepare: Callable[[], object] | None = None,
 ) -> CalibrationOutcome:
-    """Run (or resume) a calibration into ``out`` and write every output (module docstring)."""
+    """Run (or resume) a calibration into ``out`` and write every output (module docstring).
+
+    ``prepare`` is called once the folder is checked, before the sampling (the command line
+    compiles the engine there the first time: :func:`sim.model.warmup.compile_first`)."""
     started = time.perf_counter()
     created = not out.exists()
     try:
         with folder_lock(out):
             try:
-                return _calibrate_locked(calibration, out, choice, resume, quiet, command, started)
+                return _calibrate_locked(
+                    calibration, out, choice, resume, quiet, command, started, prepare
+                )
             except UsageError:
                 if created:
                     shutil.rmtree(out, ignore_errors=True)
@@ -197,8 +203,11 @@ def _calibrate_locked(
     quiet: bool,
     command: list[str] | None,
     started: float,
+    prepare: Callable[[], object] | None,
 ) -> CalibrationOutcome:
     previous = _check_folder(out, calibration, resume)
+    if prepare is not None:
+        prepare()
     db = out / DB_NAME
     sessions = list(previous.get("sessions", [])) if previous else []
     if previous is None:

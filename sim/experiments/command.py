@@ -83,8 +83,6 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if args.dry_run:
         print(dry_run(experiment, out))
         return EXIT_OK
-    if not args.quiet:
-        compile_first(notify)
     with open_executor(args) as (executor, workers, label):
         report = run_sweep(
             experiment,
@@ -96,6 +94,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             batch_size=args.batch_size,
             progress=not args.quiet,
             command=sys.argv,
+            # The first time, compile the engine here for the local workers, saying so (a
+            # cluster's workers compile where they run).
+            prepare=None if args.quiet or args.scheduler else lambda: compile_first(notify),
         )
     if not args.quiet:
         print(describe(report, label))

@@ -36,7 +36,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -286,6 +286,7 @@ def run_sweep(
     progress: bool = True,
     stream: TextIO | None = None,
     command: list[str] | None = None,
+    prepare: Callable[[], object] | None = None,
 ) -> SweepReport:
     """Run every run of ``experiment`` not yet in ``out`` on ``executor``, then consolidate.
 
@@ -306,6 +307,10 @@ def run_sweep(
         :data:`TARGET_BATCH_SECONDS` (and each worker gets at least four tasks).
     progress
         Report progress on ``stream`` (stderr by default).
+    prepare
+        Called once the folder is checked, when there are runs to do, before any starts and
+        outside the sweep's timing (the command line compiles the engine there the first
+        time, :func:`sim.model.warmup.compile_first`).
     """
     out = Path(out)
     stream = stream if stream is not None else sys.stderr
@@ -317,6 +322,9 @@ def run_sweep(
             print(f"massengage: {message}", file=stream, flush=True)
         done = done_mask(out, experiment.n_runs)
         resumed = int(done.sum())
+        if prepare is not None and resumed < experiment.n_runs:
+            prepare()
+            started_wall = time.perf_counter()
         session = {
             "started": _now(),
             "executor": executor_label,
