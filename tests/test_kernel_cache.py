@@ -40,7 +40,7 @@ def test_entries_compiled_from_other_sources_are_deleted_and_the_rest_kept(tmp_p
             kernel_cache.RECORD_NAME,
         ]
     )
-    assert (tmp_path / kernel_cache.RECORD_NAME).read_text().strip() == "new hash"
+    assert (tmp_path / kernel_cache.RECORD_NAME).read_text().splitlines()[0] == "new hash"
     # Compiled again from the recorded sources: kept from now on.
     _fake_entries(tmp_path)
     assert not kernel_cache.clear_stale(tmp_path, "new hash")
@@ -70,14 +70,17 @@ def test_the_folder_is_the_one_numba_caches_in(tmp_path):
     assert kernel_cache.RECORD_NAME in listing  # recorded there, at the first import
 
 
+ENTRIES = (
+    "step_kernels.one_step-573.py312.nbi",
+    "step_kernels.relax-640.py312.nbi",
+    "series_kernels.relax_series-28.py312.nbi",
+)
+
+
 def test_compiled_needs_every_entry_kernel_from_the_present_sources(tmp_path, monkeypatch):
+    monkeypatch.setattr(kernel_cache, "_usual_folders", lambda: [])
     monkeypatch.setattr(kernel_cache, "cache_folder", lambda: tmp_path)
-    entries = {
-        "step_kernels.one_step-573.py312.nbi",
-        "step_kernels.relax-640.py312.nbi",
-        "series_kernels.relax_series-28.py312.nbi",
-    }
-    for name in entries:
+    for name in ENTRIES:
         (tmp_path / name).write_bytes(b"x")
     record = tmp_path / kernel_cache.RECORD_NAME
     assert not kernel_cache.compiled()  # no record: nothing vouches for the entries
@@ -87,6 +90,27 @@ def test_compiled_needs_every_entry_kernel_from_the_present_sources(tmp_path, mo
     assert not kernel_cache.compiled()
     record.write_text(kernel_cache.digest() + "\n")
     (tmp_path / "step_kernels.relax-640.py312.nbi").unlink()
+    assert not kernel_cache.compiled()
+
+
+def test_compiled_reads_numba_cache_dir_without_importing_numba(tmp_path, monkeypatch):
+    """A sweep's driver asks whether the kernels are compiled and never needs numba otherwise:
+    the record of a folder under NUMBA_CACHE_DIR names the sources it holds kernels of."""
+
+    def numba_asked():
+        raise AssertionError("numba's locators were asked")
+
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(kernel_cache, "cache_folder", numba_asked)
+    folder = tmp_path / "model_0123"
+    folder.mkdir()
+    assert kernel_cache.clear_stale(folder, kernel_cache.digest())
+    for name in ENTRIES:
+        (folder / name).write_bytes(b"x")
+    assert kernel_cache.compiled()
+    # Another package's sources (a second checkout): numba must say where ours are cached.
+    (folder / kernel_cache.RECORD_NAME).write_text(f"{kernel_cache.digest()}\n/elsewhere\n")
+    monkeypatch.setattr(kernel_cache, "cache_folder", lambda: None)
     assert not kernel_cache.compiled()
 
 
