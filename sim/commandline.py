@@ -57,8 +57,6 @@ def add_allow_large_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def notify(message: str | None) -> None:
-    """Tell the user, on standard error, what the command is doing that takes a while (nothing
-    when ``message`` is None)."""
-    if message:
-        print(f"massengage: {message}", file=sys.stderr, flush=True)
+def notify(message: str) -> None:
+    """Tell the user, on standard error, what the command is doing that takes a while."""
+    print(f"massengage: {message}", file=sys.stderr, flush=True)

@@ -295,13 +295,15 @@ def cmd_app(args: argparse.Namespace) -> int:
         except AssetsError as exc:
             print(f"massengage: error: {exc}", file=sys.stderr)
             return 1
-        # The kernels compiled (once per installation) or loaded now, not at the first click.
-        from sim.model.warmup import first_compile_notice, prepare_engine
+        # The kernels compiled (once per installation, announced) or loaded now, not at the
+        # first click.
+        from sim.model.warmup import compile_first, prepare_engine
 
-        notice = first_compile_notice()
-        if notice:
+        def announce(notice: str) -> None:
             print(f"massengage app: {notice}", file=sys.stderr, flush=True)
-        prepare_engine()
+
+        if not compile_first(announce):
+            prepare_engine()
         port = sock.getsockname()[1]
         print(
             f"massengage app: {scenario.name} ({path}) at http://{args.host}:{port}/ "

@@ -83,35 +83,25 @@ def _answer(chosen, reward, observed, graph, cit, book, mech, scal, inst_i):
     efficacy, edelta, elist, eflag = mech[0], mech[2], mech[3], mech[4]
     learn_answered, learn_observed = scal[EFFICACY_ANSWERED], scal[EFFICACY_OBSERVED]
     learning = learn_answered > 0 or learn_observed > 0
-    for i in chosen:
-        delta[i] = delta[i] + rules.answer_gain(trust[i], reward)
+    count = 0
+    if chosen.size:
+        count = _neighbours(chosen, chosen.size, indptr, indices, stamp, inst_i, buffer)
+    # The answered at their rates, then each of their neighbours once at the observers' rates.
+    for p in range(chosen.size + count):
+        first = p < chosen.size
+        i = chosen[p] if first else buffer[p - chosen.size]
+        delta[i] = delta[i] + rules.answer_gain(trust[i], reward if first else observed)
         if not dflag[i]:
             dflag[i] = True
             dlist[counters[DELTAS]] = i
             counters[DELTAS] += 1
         if learning:
-            gain = rules.efficacy_gain(efficacy[i], learn_answered)
-            edelta[i] = edelta[i] + gain
+            rate = learn_answered if first else learn_observed
+            edelta[i] = edelta[i] + rules.efficacy_gain(efficacy[i], rate)
             if not eflag[i]:
                 eflag[i] = True
                 elist[counters[EDELTAS]] = i
                 counters[EDELTAS] += 1
-    if chosen.size:
-        count = _neighbours(chosen, chosen.size, indptr, indices, stamp, inst_i, buffer)
-        for p in range(count):
-            j = buffer[p]
-            delta[j] = delta[j] + rules.answer_gain(trust[j], observed)
-            if not dflag[j]:
-                dflag[j] = True
-                dlist[counters[DELTAS]] = j
-                counters[DELTAS] += 1
-            if learning:
-                gain = rules.efficacy_gain(efficacy[j], learn_observed)
-                edelta[j] = edelta[j] + gain
-                if not eflag[j]:
-                    eflag[j] = True
-                    elist[counters[EDELTAS]] = j
-                    counters[EDELTAS] += 1
     for i in chosen:
         answered[i] = True
     inst_i[RESPONSES] += chosen.size
@@ -266,14 +256,15 @@ def institution_move(graph, cit, book, mech, chan, scal, inst_f, inst_i, kinds, 
     inst_i[ACTIONS] = 0
     inst_i[EVERYONE] = 0
     active = signal >= attention
+    # With most citizens engaged (the institution does not change who is), ignore and suppress
+    # commit trust for everyone rather than list each citizen they touch.
+    most = 2 * counters[kernels.ENGAGED] > n
     conceded_now = False
     for a in range(kinds.size):
         kind = kinds[a]
         p = params[a]
         if kind == IGNORE and active:
             inst_i[ACTIONS] |= 1 << IGNORE
-            # With most citizens engaged, trust is committed for everyone (no list kept).
-            most = 2 * counters[kernels.ENGAGED] > n
             for q in range(counters[kernels.ENGAGED]):
                 i = engaged[q]
                 if audience[i] and not answered[i]:
@@ -314,8 +305,6 @@ def institution_move(graph, cit, book, mech, chan, scal, inst_f, inst_i, kinds, 
                 inst_f[SEVERITY] = p[0]
             if inst_i[CRACKDOWN_LEFT] > 0:
                 inst_i[ACTIONS] |= 1 << SUPPRESS
-                # With most citizens engaged, trust is committed for everyone (no list kept).
-                most = 2 * counters[kernels.ENGAGED] > n
                 for q in range(counters[kernels.ENGAGED]):
                     i = engaged[q]
                     if audience[i]:

@@ -84,20 +84,21 @@ def cache_folder() -> Path | None:
     return None
 
 
-def _recorded(folder: Path) -> str | None:
-    """The hash of sources the record in ``folder`` vouches for (its first line), or None."""
+def _record(folder: Path) -> list[str]:
+    """The record in ``folder``: the hash of the sources its kernels were compiled from, then
+    the folder of those sources; [] when there is none."""
     record = folder / RECORD_NAME
-    if not record.is_file():
-        return None
-    lines = record.read_text().splitlines()
-    return lines[0].strip() if lines else None
+    return [line.strip() for line in record.read_text().splitlines()] if record.is_file() else []
 
 
 def clear_stale(folder: Path, current: str) -> bool:
     """Delete the kernel files' cached functions in ``folder`` unless its record says they were
-    compiled from sources of hash ``current``; record ``current`` (and, on a second line, the
-    folder of the sources, for :func:`compiled`). Returns True when it did."""
-    if _recorded(folder) == current:
+    compiled from sources of hash ``current``; record ``current`` and the sources' folder (a
+    record from before that second line gets it). Returns True when it deleted them."""
+    recorded = _record(folder)
+    if recorded[:1] == [current]:
+        if recorded[1:2] != [str(HERE)]:
+            (folder / RECORD_NAME).write_text(f"{current}\n{HERE}\n")
         return False
     folder.mkdir(parents=True, exist_ok=True)
     stems = {Path(name).stem for name in KERNEL_FILES}
@@ -126,36 +127,27 @@ def compiled() -> bool:
     sources (a run then loads them instead of compiling for about 40 s).
 
     Looks first where numba caches by default (``NUMBA_CACHE_DIR``'s folders, else the
-    package's ``__pycache__``) for a record of these sources, without importing numba: a
-    sweep's driver asks, and never needs numba otherwise (0.3 s). Only when none is found are
-    numba's own locators asked (:func:`cache_folder`), in the case that then compiles anyway.
+    package's ``__pycache__``) for the record of these sources, without importing numba: a
+    sweep's driver asks, and never needs numba otherwise (0.3 s). Only when no record names
+    them are numba's own locators asked (:func:`cache_folder`), the case that compiles anyway.
     """
     try:
         current = digest()
-        if any(_holds_entries(folder, current) for folder in _usual_folders()):
-            return True
-        folder = cache_folder()
-        return folder is not None and _holds_entries(folder, current)
+        folder = next((f for f in _usual_folders() if _record(f) == [current, str(HERE)]), None)
+        if folder is None:
+            folder = cache_folder()
+            if folder is None or _record(folder)[:1] != [current]:
+                return False
+        cached = {path.name.split("-", 1)[0] for path in folder.glob("*.nbi")}
     except OSError:
         return False
+    return all(name in cached for name in ENTRY_POINTS)
 
 
 def _usual_folders() -> list[Path]:
-    """Folders whose record says they hold this package's kernels, where numba looks first."""
+    """Where numba caches by default: the folders of ``NUMBA_CACHE_DIR`` that hold a record,
+    else the package's ``__pycache__``."""
     user = os.environ.get("NUMBA_CACHE_DIR")
     if not user:
         return [HERE / "__pycache__"]
-    mine = str(HERE)
-    found = []
-    for record in Path(user).glob(f"*/{RECORD_NAME}"):
-        lines = record.read_text().splitlines()
-        if len(lines) > 1 and lines[1].strip() == mine:
-            found.append(record.parent)
-    return found
-
-
-def _holds_entries(folder: Path, current: str) -> bool:
-    if _recorded(folder) != current:
-        return False
-    cached = {path.name.split("-", 1)[0] for path in folder.glob("*.nbi")}
-    return all(name in cached for name in ENTRY_POINTS)
+    return [record.parent for record in Path(user).glob(f"*/{RECORD_NAME}")]

@@ -7,10 +7,10 @@ classroom's first click, or a user's first run, should not be where that happens
 :func:`prepare_engine` runs a few tiny worlds that reach every compiled entry point the model
 calls (a step of an episode, an incident relaxed on its own and ended with the mechanisms of
 DESIGN.md section 9, a series of incidents, each compiled graph generator), so that the kernels
-are compiled or loaded once, in this process; :func:`first_compile_notice` is the line a command
-prints before it makes the user wait for the compilation, and :func:`compile_first` both:
-compiling every entry point at once (about 45 s) rather than the run's own (30-40 s) means the
-next command, whatever it runs, does not compile again.
+are compiled or loaded once, in this process. :func:`compile_first` is what a command calls
+before it would make the user wait: when the kernels are not cached it says so and compiles
+every entry point at once (about 45 s, rather than the run's own 30-40 s), so that the next
+command, whatever it runs, does not compile again.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ __all__ = [
     "FIRST_COMPILE_NOTICE",
     "WORLDS",
     "compile_first",
-    "first_compile_notice",
     "prepare_engine",
 ]
 
@@ -73,18 +72,12 @@ def prepare_engine() -> None:
         run(load_scenario(raw), seed=0)
 
 
-def first_compile_notice() -> str | None:
-    """:data:`FIRST_COMPILE_NOTICE` when the kernels are not in numba's cache (the next run
-    compiles them), else None."""
-    return None if kernel_cache.compiled() else FIRST_COMPILE_NOTICE
-
-
 def compile_first(announce: Callable[[str], None]) -> bool:
-    """When the kernels are not in numba's cache: ``announce`` :data:`FIRST_COMPILE_NOTICE`,
-    then compile them all (:func:`prepare_engine`). Returns True when it did."""
-    notice = first_compile_notice()
-    if notice is None:
+    """When the kernels are not in numba's cache (:func:`sim.model.kernel_cache.compiled`):
+    ``announce`` :data:`FIRST_COMPILE_NOTICE`, then compile them all (:func:`prepare_engine`).
+    Returns True when it did."""
+    if kernel_cache.compiled():
         return False
-    announce(notice)
+    announce(FIRST_COMPILE_NOTICE)
     prepare_engine()
     return True
