@@ -322,3 +322,87 @@ def test_the_answered_first_are_the_lexsorts_first(listed, weights, data) -> Non
     expected = np.lexsort((candidates, keys, -weight[channel[candidates] - 1]))[:k]
     got = _first_answered(candidates, keys, channel, weight, k)
     assert got.tolist() == expected.tolist()
+
+
+# --- citizens out of reach: trust that falls back brings some to their threshold alone ---------
+
+# Answered citizens' trust rises, then trust memory pulls it back towards its start incident by
+# incident (or diffusion pulls a trusting citizen towards distrustful neighbours), so their
+# grievance rises until some engage with no engaged neighbour. The frontier engine makes a
+# citizen whose g·E rose a candidate only when it could engage (kernels.out_of_reach): here a
+# looser test (skipping those within 0.05 of their threshold) changes the results.
+FALLING_TRUST = {
+    "recovery": {
+        "mode": "avalanches",
+        "citizens.threshold": {"dist": "normal", "mean": 0.5, "sd": 0.1},
+        "citizens.trust": {"dist": "fixed", "value": 0.3},
+        "institution.policy": [{"action": "respond", "capacity": 0.5, "reward": 0.5}],
+        "trust.recovery": 0.3,
+    },
+    "diffusion": {
+        "mode": "episode",
+        "citizens.threshold": {"dist": "normal", "mean": 0.4, "sd": 0.15},
+        "citizens.trust": {"dist": "uniform", "low": 0.0, "high": 1.0},
+        "institution.policy": [],
+        "trust.diffusion": 0.3,
+    },
+}
+
+
+@pytest.mark.parametrize("mechanism", sorted(FALLING_TRUST))
+def test_engines_agree_when_falling_trust_brings_citizens_to_their_threshold(mechanism):
+    base = {
+        "name": f"falling-trust-{mechanism}",
+        "seed": 5,
+        "population": {"size": 300},
+        "network": {"kind": "watts_strogatz", "mean_degree": 4},
+        "citizens": {"hardship": {"dist": "fixed", "value": 1.0}, "grievance_weight": 0.5},
+        "channels": [{"name": "sign", "cost": 0.02, "weight": 1.0, "online": False}],
+        "institution": {"attention": 0.0},
+        "avalanches": {"count": 30},
+        "dynamics": {"max_steps": 60},
+    }
+    scenario = load_scenario(base, FALLING_TRUST[mechanism])
+    fast = run(scenario, engine="vectorized")
+    assert fast.summary["peak_engaged"] > 0
+    assert_identical(fast, run(scenario, engine="frontier"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.floats(-1.0, 2.0),
+    st.floats(0.0, 1.0),
+    st.floats(0.0, 1.0),
+    st.lists(st.floats(0.0, 1.0), min_size=1, max_size=3),
+    st.floats(0.0, 1.0),
+    st.booleans(),
+    st.floats(0.0, 5.0),
+    st.floats(0.01, 50.0),
+    st.data(),
+)
+def test_out_of_reach_is_unwilling_at_every_cost(
+    threshold, moving, gamma, costs, cap, organising, severity, neighbour_weight, data
+) -> None:
+    """A citizen out of reach is not willing through any channel, whatever its crackdown,
+    organising discount or goal push, as decide would compute it with no engaged neighbour;
+    and it is exactly a citizen not willing at the lowest cost (the test skips no one it need
+    not)."""
+    import numpy as np
+
+    from sim.model.kernels import lowest_cost, out_of_reach
+
+    lowest = lowest_cost(np.array(costs), cap, organising)
+    out = out_of_reach(0, 0.0, threshold, moving, gamma, lowest, False)
+    push = data.draw(st.floats(0.0, 3.0))
+    signal = rules.social_signal(rules.pushed_weight(0.0, 1.0 + push), neighbour_weight)
+    drive = rules.drive(signal, moving, gamma)
+    assert out == (not rules.willing(drive, threshold, lowest))
+    cost = data.draw(st.sampled_from(costs))
+    multiplier = data.draw(st.sampled_from([1.0, 1.0 + severity]))
+    discount = data.draw(st.floats(0.0, cap)) if organising else 0.0
+    if out:
+        assert not rules.willing(drive, threshold, rules.effective_cost(cost, multiplier, discount))
+    # Engaged, with an engaged neighbour, or escalating by example: never out of reach.
+    assert not out_of_reach(1, 0.0, threshold, moving, gamma, lowest, False)
+    assert not out_of_reach(0, 1.0, threshold, moving, gamma, lowest, False)
+    assert not out_of_reach(0, 0.0, threshold, moving, gamma, lowest, True)

@@ -536,7 +536,7 @@ class FrontierState:
         step_int, step_float = self.series_buffers
         rows_int = np.zeros((remaining, len(series_kernels.ROW_FIELDS)), dtype=np.int64)
         rows_float = np.zeros((remaining, 2))
-        scal_end = (float(m.efficacy_unheard), float(m.trust_recovery))
+        scal_end = self._end_scalars(m)
         done, steps = series_kernels.relax_series(
             self.graph,
             self.cit,
@@ -607,8 +607,18 @@ class FrontierState:
         """The end of an incident: efficacy lost by the engaged and unanswered, trust memory."""
         self.sync(m)
         if m.efficacy_unheard > 0 or m.trust_recovery > 0:
-            scal_end = (float(m.efficacy_unheard), float(m.trust_recovery))
-            sk.end_incident(self.book, self.cit, self._mech(m), scal_end, self.inst_i)
+            sk.end_incident(self.book, self.cit, self._mech(m), self._end_scalars(m), self.inst_i)
+
+    def _end_scalars(self, m: WorldState) -> tuple[float, float, float, float]:
+        """The end of an incident's scalars: efficacy lost unheard, trust recovery, γ and the
+        lowest effective cost (:func:`sim.model.kernels.out_of_reach`)."""
+        lowest = kernels.lowest_cost(self.chan[0], float(m.max_discount), bool(m.organising_active))
+        return (
+            float(m.efficacy_unheard),
+            float(m.trust_recovery),
+            float(m.grievance_weight),
+            float(lowest),
+        )
 
     def mean_grievance(self, m: WorldState) -> float:
         """Mean of H(1 - T) (numpy's pairwise sum, kept up to date from partial sums)."""

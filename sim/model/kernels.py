@@ -23,7 +23,11 @@ Bookkeeping (all arrays of length N unless said otherwise):
   grievance g·E, γ ≥ 0, all weights and costs non-negative, and each floating-point operation
   rounds monotonically), so a neighbour who stops engaging, a fall of g·E (trust regained,
   hardship relieved, efficacy lost), a weaker goal push or the start of a crackdown (costs × (1
-  + severity)) can only lower a citizen's target, and a settled citizen stays settled.
+  + severity)) can only lower a citizen's target, and a settled citizen stays settled. A rise
+  of g·E unsettles only a citizen who could then engage: one not engaged, with no engaged
+  neighbour and not willing even at the lowest cost any channel can have stays settled
+  (:func:`out_of_reach`; trust memory and diffusion move most citizens a little, nearly all
+  of them far from engaging).
 - ``nonzero`` / ``is_nonzero`` (whole-number influences only): every citizen whose engaged
   weights may be non-zero, so that everyone's leaving at the end of an incident resets them
   (:func:`disengage_all`) instead of walking every leaver's neighbours.
@@ -53,10 +57,12 @@ __all__ = [
     "efficacy_commit",
     "end_incident",
     "full_sums",
+    "lowest_cost",
     "mark_all",
     "mark_neighbours",
     "moving_rose",
     "neighbours_of",
+    "out_of_reach",
     "rung_sums",
     "set_channels",
     "step_engaged",
@@ -87,6 +93,32 @@ def moving_rose(grievance_before, efficacy_before, grievance_after, efficacy_aft
     return rules.efficacious_grievance(grievance_after, efficacy_after) > (
         rules.efficacious_grievance(grievance_before, efficacy_before)
     )
+
+
+@numba.njit(cache=True, inline="always")
+def out_of_reach(channel, engaged_weight, threshold, moving, grievance_weight, lowest, by_rung):
+    """Whether a citizen cannot engage through any channel at its next decision: not engaged,
+    no engaged neighbour (its social signal is then 0, whatever the goal push), and
+    :func:`sim.model.rules.willing` false for its drive γ·g·E at the cost ``lowest``
+    (:func:`lowest_cost`), which no channel's effective cost is below; as fl(θ + c) grows with
+    c, it is false at every channel's cost, and :func:`decide` would leave the citizen where it
+    is. Never with escalation by example (``by_rung``: each channel has its own signal). It
+    stays settled until something its rule reads changes again, which marks it then (an engaged
+    neighbour, a rise of g·E; a change of costs, discounts or γ marks everyone). Scalars only.
+    """
+    if by_rung or channel != 0 or engaged_weight != 0.0:
+        return False
+    return not rules.willing(rules.drive(0.0, moving, grievance_weight), threshold, lowest)
+
+
+@numba.njit(cache=True)
+def lowest_cost(costs, max_discount, organising_active):
+    """A cost no channel's effective cost is below, for :func:`out_of_reach`: the cheapest
+    channel's at the largest organising discount (when organising is on) and no crackdown
+    (a crackdown multiplies costs by 1 + severity >= 1)."""
+    if costs.size == 0:
+        return np.inf
+    return rules.effective_cost(costs.min(), 1.0, max_discount if organising_active else 0.0)
 
 
 @numba.njit(cache=True)
@@ -563,12 +595,20 @@ def trust_commit_all(
     is_candidate,
     candidates,
     counters,
+    channel,
+    ew,
+    threshold,
+    grievance_weight,
+    lowest,
+    by_rung,
 ):
     """Trust at t+1 for everyone: T + ΔT plus trust diffusion (when ``diffusion`` > 0), clipped.
 
     The neighbours' mean trust is their sum in CSR order over the degree, as the vectorized
     engine's sparse product gives it (an isolated citizen's mean is its own trust). Candidates
-    as in :func:`trust_commit`. Returns how many changed.
+    as in :func:`trust_commit`, but for those left out of reach (:func:`out_of_reach`, which
+    reads ``channel``, ``ew``, ``threshold``, γ, ``lowest`` and ``by_rung``): everyone's trust
+    moves here, most of them far from engaging. Returns how many changed.
     """
     n = trust.size
     for i in range(n):
@@ -590,6 +630,16 @@ def trust_commit_all(
             g = rules.grievance(hardship[i], scratch[i])
             rose = moving_rose(grievance[i], efficacy[i], g, efficacy[i])
             grievance[i] = g
+            if rose and out_of_reach(
+                channel[i],
+                ew[i],
+                threshold[i],
+                rules.efficacious_grievance(g, efficacy[i]),
+                grievance_weight,
+                lowest,
+                by_rung,
+            ):
+                rose = False
             if rose and not is_candidate[i]:  # marked (written out: see CANDIDATES)
                 is_candidate[i] = True
                 candidates[counters[CANDIDATES]] = i
@@ -640,10 +690,18 @@ def end_incident(
     grievance,
     is_candidate,
     candidates,
+    channel,
+    ew,
+    threshold,
+    grievance_weight,
+    lowest,
+    by_rung,
 ):
     """The end of an incident: the engaged and unanswered lose ``unheard``·E, then everyone's
-    trust drifts back by ``recovery``·(T0 - T). Candidates as in :func:`trust_commit`. Returns
-    (efficacy changes, trust changes)."""
+    trust drifts back by ``recovery``·(T0 - T). Candidates as in :func:`trust_commit_all`
+    (those whose g·E rose, unless out of reach: after every incident, trust memory moves most
+    citizens a little, nearly all of them far from engaging). Returns (efficacy changes, trust
+    changes)."""
     efficacy_changed = 0
     if unheard > 0:
         for p in range(counters[ENGAGED]):
@@ -667,6 +725,16 @@ def end_incident(
                 g = rules.grievance(hardship[i], new)
                 rose = moving_rose(grievance[i], efficacy[i], g, efficacy[i])
                 grievance[i] = g
+                if rose and out_of_reach(
+                    channel[i],
+                    ew[i],
+                    threshold[i],
+                    rules.efficacious_grievance(g, efficacy[i]),
+                    grievance_weight,
+                    lowest,
+                    by_rung,
+                ):
+                    rose = False
                 if rose and not is_candidate[i]:  # marked (written out: see CANDIDATES)
                     is_candidate[i] = True
                     candidates[counters[CANDIDATES]] = i

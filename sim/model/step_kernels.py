@@ -276,7 +276,9 @@ def mean_efficacy(mech, book, inst_f, inst_i):
 
 @numba.njit(cache=True)
 def end_incident(book, cit, mech, scal_end, inst_i):
-    """The end of an incident (:func:`sim.model.kernels.end_incident`), caches kept right."""
+    """The end of an incident (:func:`sim.model.kernels.end_incident`), caches kept right.
+    ``scal_end``: (efficacy lost unheard, trust recovery, γ, the lowest cost: see
+    :func:`sim.model.kernels.out_of_reach`)."""
     efficacy_changed, trust_changed = kernels.end_incident(
         book[7],
         book[16],
@@ -290,6 +292,12 @@ def end_incident(book, cit, mech, scal_end, inst_i):
         book[2],
         book[5],
         book[6],
+        cit[6],
+        book[0],
+        cit[0],
+        scal_end[2],
+        scal_end[3],
+        mech[5].shape[0] > 0,
     )
     if efficacy_changed:
         inst_i[EFFICACY_OK] = 0
