@@ -572,8 +572,8 @@ class EngagementModel(mesa.Model):
 
     def relax_series(self, pending: tuple, remaining: int, involved: np.ndarray):
         """Up to ``remaining`` incidents from the sparked ``pending`` one in one compiled call;
-        None as :meth:`relax_incident`, or when incidents add table columns."""
-        if not self._compiled_course() or self.incident_columns:
+        None as :meth:`relax_incident`."""
+        if not self._compiled_course():
             return None
         steps = self.spec.dynamics.max_steps
         done = self._frontier().relax_series(self, pending, remaining, involved, steps)

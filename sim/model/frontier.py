@@ -66,6 +66,7 @@ class Series:
     actions: list[str]  # per incident: the avalanche table's ``actions``
     rows_int: np.ndarray  # per incident: the columns of series_kernels.ROW_FIELDS
     rows_float: np.ndarray  # per incident: peak signal, legitimacy after it
+    rows_reached: np.ndarray  # per incident: whether it reached each commitment
     step_int: np.ndarray  # per step, as Incident.step_int
     step_float: np.ndarray  # per step, as Incident.step_float
     pending: tuple | None  # the incident sparked after the last one recorded, as relax_series's
@@ -536,6 +537,7 @@ class FrontierState:
         step_int, step_float = self.series_buffers
         rows_int = np.zeros((remaining, len(series_kernels.ROW_FIELDS)), dtype=np.int64)
         rows_float = np.zeros((remaining, 2))
+        rows_reached = np.zeros((remaining, m.institution.reached_flags().size), dtype=bool)
         scal_end = self._end_scalars(m)
         done, steps = series_kernels.relax_series(
             self.graph,
@@ -562,6 +564,7 @@ class FrontierState:
             step_float,
             rows_int,
             rows_float,
+            rows_reached,
         )
         self._store_institution(m)
         following = None
@@ -571,6 +574,7 @@ class FrontierState:
             actions=[action_names(mask) for mask in rows_int[:done, 6].tolist()],
             rows_int=rows_int[:done],
             rows_float=rows_float[:done],
+            rows_reached=rows_reached[:done],
             step_int=step_int[:steps].copy(),
             step_float=step_float[:steps].copy(),
             pending=following,

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.model import mechanisms
 from sim.model.outcomes import summarise
 from sim.model.schema import Scenario
 
@@ -326,8 +327,12 @@ class Avalanches(Course):
         indices = np.arange(first, first + len(series.rows_int))
         self.avalanche_of_step.extend(np.repeat(indices, series.rows_int[:, 2]).tolist())
         floats = series.rows_float.tolist()
+        columns = bool(model.incident_columns)
         for k, row in enumerate(series.rows_int.tolist()):
             spark, start, steps, size, peak, responses, _, conceded = row
+            extra = {}
+            if columns:  # the mechanisms' columns (DESIGN.md 9), as model.end_incident gives them
+                extra = mechanisms.incident_record(model, size, series.rows_reached[k])
             self.rows.append(
                 {
                     "avalanche": len(self.rows),
@@ -343,6 +348,7 @@ class Avalanches(Course):
                     "actions": series.actions[k],
                     "conceded": bool(conceded),
                     "legitimacy_after": floats[k][1],
+                    **extra,
                 }
             )
         self.incident = None

@@ -6,8 +6,8 @@ incidents, without Python in between: relax the sparked incident to its end
 the unheard, trust memory), disengage everyone, and spark the next citizen with the run's
 generator (``rng.integers(0, pool.size)`` in numba is ``rng.integers(pool.size)`` in numpy, to
 the bit). The Python layer turns the rows into the avalanche table and the time-series rows
-into the data collector's columns. Only worlds whose incidents add no extra table columns (no
-commitments, ``population.scale`` 1) come here.
+into the data collector's columns, and the mechanisms' columns (``people`` from the size,
+``reached`` from the commitments reached, recorded before the incident's end clears them).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ __all__ = ["ROW_FIELDS", "relax_series"]
 # Integer columns of a recorded incident (``rows_int``); ``rows_float`` holds the peak signal
 # and the legitimacy after the incident. ``pending`` holds the sparked incident not yet relaxed:
 # [spark, start step, responses before it, conceded before it (0/1)].
+# ``rows_reached[k, c]``: whether incident k reached commitment c (in the policy's order).
 ROW_FIELDS = ("spark", "start_step", "duration", "size", "peak", "responses", "actions", "conceded")
 
 
@@ -52,6 +53,7 @@ def relax_series(
     ts_float,
     rows_int,
     rows_float,
+    rows_reached,
 ):
     """Relax, record, end and replace incidents until ``remaining`` are recorded or the
     time-series buffers could not hold another incident of ``max_steps`` steps.
@@ -60,6 +62,7 @@ def relax_series(
     recorded, ``pending`` describes it; ``pending[0]`` is -1 otherwise.
     """
     channel = cit[6]
+    reached = mech[6]
     newly = np.empty(1, dtype=np.int64)  # the spark's engagement is not a step's "newly"
     spark = np.empty(1, dtype=np.int64)
     value = np.empty(1, dtype=np.int16)
@@ -93,11 +96,13 @@ def relax_series(
         row[5] = inst_i[ik.RESPONSES] - pending[2]
         row[6] = mask
         row[7] = 1 if inst_i[ik.CONCEDED] != 0 and pending[3] == 0 else 0
+        rows_reached[done, :] = reached
         rows_float[done, 0] = peak_signal
         rows_float[done, 1] = sk.legitimacy(cit, book, inst_f, inst_i)
         done += 1
         if scal_end[0] > 0 or scal_end[1] > 0:
             sk.end_incident(book, cit, mech, scal_end, inst_i)
+        reached[:] = False  # as Python does: each incident reaches its commitments afresh
         sk.disengage_all(graph, cit, book, chan, mech, newly)  # as Python does
         pending[0] = -1
         if done == remaining:

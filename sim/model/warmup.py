@@ -5,8 +5,8 @@ about 40 s once per installation (and again after an edit of their sources, see
 :mod:`sim.model.kernel_cache`), then about half a second to load them in each new process. A
 classroom's first click, or a user's first run, should not be where that happens unannounced.
 :func:`prepare_engine` runs a few tiny worlds that reach every compiled entry point the model
-calls (a step of an episode, an incident relaxed on its own and ended with the mechanisms of
-DESIGN.md section 9, a series of incidents, each compiled graph generator), so that the kernels
+calls (a step of an episode, a series of incidents, one ended with the mechanisms of DESIGN.md
+section 9, an incident relaxed on its own, each compiled graph generator), so that the kernels
 are compiled or loaded once, in this process. :func:`compile_first` is what a command calls
 before it would make the user wait: when the kernels are not cached it says so and compiles
 every entry point at once (about 45 s, rather than the run's own 30-40 s), so that the next
@@ -48,7 +48,8 @@ WORLDS: tuple[dict[str, Any], ...] = (
         "network": {"kind": "watts_strogatz", "mean_degree": 4},
         "avalanches": {"count": 3},
     },
-    # Incidents relaxed one by one and ended with efficacy, trust memory and a commitment.
+    # Incidents ended with efficacy, trust memory and a commitment (the mechanisms' columns);
+    # one relaxed on its own, as the classroom's fast-forward does (see prepare_engine).
     {
         "name": "warm-mechanisms",
         "mode": "avalanches",
@@ -65,11 +66,19 @@ WORLDS: tuple[dict[str, Any], ...] = (
 
 def prepare_engine() -> None:
     """Compile, or load from numba's cache, every kernel the frontier engine calls."""
+    import numpy as np
+
+    from sim.model.engagement import EngagementModel
     from sim.model.runner import run
     from sim.model.scenario import load_scenario
 
     for raw in WORLDS:
         run(load_scenario(raw), seed=0)
+    # The classroom's fast-forward relaxes, ends and clears one incident at a time from Python.
+    model = EngagementModel(load_scenario(WORLDS[-1]))
+    model.relax_incident(0, np.full(model.n, -1, dtype=np.int64))
+    model.end_incident(0)
+    model.disengage_all()
 
 
 def compile_first(announce: Callable[[str], None]) -> bool:
