@@ -18,7 +18,8 @@ from sim.model import pairwise
 )
 def test_partial_sums_keep_numpys_mean_through_changes(n, seed, scale, rounds):
     """The mean from partial sums over numpy's pairwise tree equals numpy.mean to the bit, in
-    full and after changes to a few numbers, many, or every one (summed again node by node)."""
+    full and after changes to a few numbers, many, or every one (summed again node by node: the
+    marked nodes sorted when few, all nodes scanned in order when many)."""
     rng = np.random.default_rng(seed)
     values = rng.random(n) * scale
     assert pairwise.pairwise_mean(values) == np.mean(values)
@@ -31,6 +32,7 @@ def test_partial_sums_keep_numpys_mean_through_changes(n, seed, scale, rounds):
         for i in changed:
             pairwise.mark_changed(i, tree, sums)
         assert pairwise.tree_mean(values, tree, sums, False) == np.mean(values)
+        assert not sums[1].any()  # every node summed again, whether sorted or scanned
     assert sums[3][0] == 0  # every mark consumed
 
 

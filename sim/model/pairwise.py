@@ -129,23 +129,34 @@ def mark_changed(i, tree, sums):
         node = parent[node]
 
 
+# tree_mean scans every node rather than sorting the marked ones when more than one in this
+# many is marked.
+DENSE_NODES = 16
+
+
 @numba.njit(cache=True)
 def tree_mean(a, tree, sums, everything):
     """``numpy.mean(a)`` to the bit, summing again only the nodes marked since the last call
     (every node when ``everything``)."""
     first, size, left, right = tree[0], tree[1], tree[2], tree[3]
     values, dirty, listed, count = sums
-    # In post-order (ascending numbers), children are summed before their parent.
-    todo = np.arange(first.size) if everything else np.sort(listed[: count[0]])
-    for p in range(todo.size):
-        node = todo[p]
+    nodes = first.size
+    # In post-order (ascending numbers), children are summed before their parent: the marked
+    # nodes sorted, or, when more than one node in DENSE_NODES is marked, all of them scanned in
+    # order (cheaper than sorting them: trust memory marks nearly every node after an incident).
+    scan = everything or count[0] * DENSE_NODES > nodes
+    todo = listed[:0] if scan else np.sort(listed[: count[0]])
+    for p in range(nodes if scan else todo.size):
+        node = p if scan else todo[p]
+        if scan and not (everything or dirty[node]):
+            continue
         if left[node] < 0:
             values[node] = _block_sum(a, first[node], size[node])
         else:
             values[node] = values[left[node]] + values[right[node]]
         dirty[node] = False
     count[0] = 0
-    return (0.0 + values[first.size - 1]) / a.size
+    return (0.0 + values[nodes - 1]) / a.size
 
 
 @numba.njit(cache=True)
