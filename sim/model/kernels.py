@@ -181,15 +181,17 @@ def mark_list(idx, is_candidate, candidates, counters):
 
 
 @numba.njit(cache=True)
-def mark_neighbours(engaged, counters, indptr, indices, is_candidate, candidates):
+def mark_neighbours(engaged, counters, indptr, indices, is_candidate, candidates, channel, top):
     """Every neighbour of an engaged citizen becomes a candidate: the goal push f(t) changed,
-    and with it the signal of exactly those with an engaged neighbour."""
+    and with it the signal of exactly those with an engaged neighbour. Those at the costliest
+    channel (``top``) already have nothing to move to (:func:`decide` passes them by)."""
     for p in range(counters[ENGAGED]):
         i = engaged[p]
         for jj in range(indptr[i], indptr[i + 1]):
-            if not is_candidate[indices[jj]]:  # marked (written out: see CANDIDATES)
-                is_candidate[indices[jj]] = True
-                candidates[counters[CANDIDATES]] = indices[jj]
+            j = indices[jj]
+            if channel[j] != top and not is_candidate[j]:  # marked (see CANDIDATES)
+                is_candidate[j] = True
+                candidates[counters[CANDIDATES]] = j
                 counters[CANDIDATES] += 1
 
 

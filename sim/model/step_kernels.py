@@ -162,7 +162,9 @@ def citizens_move(
         # A stronger goal push raises every engaged citizen's weight: their neighbours
         # re-decide (a weaker one lowers it, which unsettles nobody).
         if factor > inst_f[PUSH]:
-            kernels.mark_neighbours(engaged, counters, indptr, indices, is_candidate, candidates)
+            kernels.mark_neighbours(
+                engaged, counters, indptr, indices, is_candidate, candidates, channel, costs.size
+            )
         inst_f[PUSH] = factor
     conceded = inst_i[CONCEDED] != 0
     # Plain values, not expressions, in this long call (numba cannot compile it otherwise).
