@@ -108,16 +108,16 @@ def incident_columns(model: WorldState) -> list[str]:
     return columns
 
 
-def incident_record(model: WorldState, size: int | None, reached: Any = None) -> dict[str, Any]:
-    """The values of :func:`incident_columns` for the incident that is ending; ``reached``
-    flags each commitment reached in it (by default the institution's own flags, now)."""
+def incident_record(model: WorldState, size: int | None, flags: Any = None) -> dict[str, Any]:
+    """The values of :func:`incident_columns` for the incident that is ending; ``flags`` says
+    which commitments it reached (by default the institution's own flags, now)."""
     m = model
     record: dict[str, Any] = {}
     if m.scale != 1.0:
         record["people"] = None if size is None else float(rules.people(float(size), m.scale))
     inst = m.institution
     if inst.commitments:
-        flags = inst.reached_flags() if reached is None else reached
+        flags = inst.reached_flags() if flags is None else flags
         reached = [f"{c.at:.15g}" for c, hit in zip(inst.commitments, flags, strict=True) if hit]
         record["reached"] = ",".join(reached)
     return record
