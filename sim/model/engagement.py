@@ -346,6 +346,11 @@ class EngagementModel(mesa.Model):
         """Avalanche-table columns the mechanisms add (only those in use)."""
         return mechanisms.incident_columns(self)
 
+    def incident_record(self, size: int, reached: np.ndarray) -> dict[str, Any]:
+        """The :attr:`incident_columns` of an incident already ended in compiled code (a
+        series): ``people`` from its ``size``, ``reached`` from its flags of the commitments."""
+        return mechanisms.incident_record(self, size, reached)
+
     # --- engagement from outside ---------------------------------------------------------
 
     def engage(self, citizens: np.ndarray | list[int], channel: int | None = None) -> int:

@@ -22,7 +22,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.model import mechanisms
 from sim.model.outcomes import summarise
 from sim.model.schema import Scenario
 
@@ -332,7 +331,7 @@ class Avalanches(Course):
             spark, start, steps, size, peak, responses, _, conceded = row
             extra = {}
             if columns:  # the mechanisms' columns (DESIGN.md 9), as model.end_incident gives them
-                extra = mechanisms.incident_record(model, size, series.rows_reached[k])
+                extra = model.incident_record(size, series.rows_reached[k])
             self.rows.append(
                 {
                     "avalanche": len(self.rows),
