@@ -373,7 +373,7 @@ def test_engines_agree_when_falling_trust_brings_citizens_to_their_threshold(mec
     st.floats(-1.0, 2.0),
     st.floats(0.0, 1.0),
     st.floats(0.0, 1.0),
-    st.lists(st.floats(0.0, 1.0), min_size=1, max_size=3),
+    st.lists(st.one_of(st.floats(0.0, 1.0), st.floats(-0.5, 0.0)), min_size=1, max_size=3),
     st.floats(0.0, 1.0),
     st.booleans(),
     st.floats(0.0, 5.0),
@@ -384,9 +384,9 @@ def test_out_of_reach_is_unwilling_at_every_cost(
     threshold, moving, gamma, costs, cap, organising, severity, neighbour_weight, data
 ) -> None:
     """A citizen out of reach is not willing through any channel, whatever its crackdown,
-    organising discount or goal push, as decide would compute it with no engaged neighbour;
-    and it is exactly a citizen not willing at the lowest cost (the test skips no one it need
-    not)."""
+    organising discount or goal push, as decide would compute it with no engaged neighbour
+    (also with a cost set below 0 while the model runs); and it is exactly a citizen not
+    willing at the lowest cost (the test skips no one it need not)."""
     import numpy as np
 
     from sim.model.kernels import lowest_cost, out_of_reach

@@ -114,11 +114,11 @@ def out_of_reach(channel, engaged_weight, threshold, moving, grievance_weight, l
 @numba.njit(cache=True)
 def lowest_cost(costs, max_discount, organising_active):
     """A cost no channel's effective cost is below, for :func:`out_of_reach`: the cheapest
-    channel's at the largest organising discount (when organising is on) and no crackdown
-    (a crackdown multiplies costs by 1 + severity >= 1)."""
-    if costs.size == 0:
-        return np.inf
-    return rules.effective_cost(costs.min(), 1.0, max_discount if organising_active else 0.0)
+    channel's at the largest discount (organising on) and no crackdown (costs x (1 + severity
+    >= 1)); -inf (nobody out of reach) when a cost was set below 0 while the model runs."""
+    cheapest = costs.min() if costs.size else np.inf
+    discount = max_discount if organising_active else 0.0
+    return -np.inf if cheapest < 0.0 else rules.effective_cost(cheapest, 1.0, discount)
 
 
 @numba.njit(cache=True)
