@@ -358,9 +358,7 @@ def institution_move(graph, cit, book, mech, chan, scal, inst_f, inst_i, kinds, 
             channel,
             book[0],
             cit[0],
-            scal[0],
-            kernels.lowest_cost(chan[0], scal[2], scal[3] > 0),
-            mech[5].shape[0] > 0,
+            (scal[0], kernels.lowest_cost(chan[0], scal[2], scal[3] > 0), mech[5].shape[0] > 0),
         )
     elif counters[DELTAS]:
         changed = kernels.trust_commit(

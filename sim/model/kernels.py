@@ -68,6 +68,7 @@ __all__ = [
     "step_engaged",
     "trust_commit",
     "trust_commit_all",
+    "unsettles",
 ]
 
 # Slots of the ``counters`` array.
@@ -109,6 +110,20 @@ def out_of_reach(channel, engaged_weight, threshold, moving, grievance_weight, l
     if by_rung or channel != 0 or engaged_weight != 0.0:
         return False
     return not rules.willing(rules.drive(0.0, moving, grievance_weight), threshold, lowest)
+
+
+@numba.njit(cache=True, inline="always")
+def unsettles(
+    grievance_before, grievance_after, efficacy, channel, engaged_weight, threshold, reach
+):
+    """Whether a change of grievance makes a settled citizen a candidate: g·E rose
+    (:func:`moving_rose`) and it is not :func:`out_of_reach`; ``reach`` is (γ, the lowest cost,
+    by rung). Scalars only."""
+    if not moving_rose(grievance_before, efficacy, grievance_after, efficacy):
+        return False
+    moving = rules.efficacious_grievance(grievance_after, efficacy)
+    gamma, lowest, by_rung = reach
+    return not out_of_reach(channel, engaged_weight, threshold, moving, gamma, lowest, by_rung)
 
 
 @numba.njit(cache=True)
@@ -600,16 +615,14 @@ def trust_commit_all(
     channel,
     ew,
     threshold,
-    grievance_weight,
-    lowest,
-    by_rung,
+    reach,
 ):
     """Trust at t+1 for everyone: T + ΔT plus trust diffusion (when ``diffusion`` > 0), clipped.
 
     The neighbours' mean trust is their sum in CSR order over the degree, as the vectorized
     engine's sparse product gives it (an isolated citizen's mean is its own trust). Candidates
     as in :func:`trust_commit`, but for those left out of reach (:func:`out_of_reach`, which
-    reads ``channel``, ``ew``, ``threshold``, γ, ``lowest`` and ``by_rung``): everyone's trust
+    reads ``channel``, ``ew``, ``threshold`` and ``reach``): everyone's trust
     moves here, most of them far from engaging. Returns how many changed.
     """
     n = trust.size
@@ -630,18 +643,8 @@ def trust_commit_all(
         if scratch[i] != trust[i]:
             trust[i] = scratch[i]
             g = rules.grievance(hardship[i], scratch[i])
-            rose = moving_rose(grievance[i], efficacy[i], g, efficacy[i])
+            rose = unsettles(grievance[i], g, efficacy[i], channel[i], ew[i], threshold[i], reach)
             grievance[i] = g
-            if rose and out_of_reach(
-                channel[i],
-                ew[i],
-                threshold[i],
-                rules.efficacious_grievance(g, efficacy[i]),
-                grievance_weight,
-                lowest,
-                by_rung,
-            ):
-                rose = False
             if rose and not is_candidate[i]:  # marked (written out: see CANDIDATES)
                 is_candidate[i] = True
                 candidates[counters[CANDIDATES]] = i
@@ -695,9 +698,7 @@ def end_incident(
     channel,
     ew,
     threshold,
-    grievance_weight,
-    lowest,
-    by_rung,
+    reach,
 ):
     """The end of an incident: the engaged and unanswered lose ``unheard``·E, then everyone's
     trust drifts back by ``recovery``·(T0 - T). Candidates as in :func:`trust_commit_all`
@@ -725,18 +726,10 @@ def end_incident(
             if new != trust[i]:
                 trust[i] = new
                 g = rules.grievance(hardship[i], new)
-                rose = moving_rose(grievance[i], efficacy[i], g, efficacy[i])
+                rose = unsettles(
+                    grievance[i], g, efficacy[i], channel[i], ew[i], threshold[i], reach
+                )
                 grievance[i] = g
-                if rose and out_of_reach(
-                    channel[i],
-                    ew[i],
-                    threshold[i],
-                    rules.efficacious_grievance(g, efficacy[i]),
-                    grievance_weight,
-                    lowest,
-                    by_rung,
-                ):
-                    rose = False
                 if rose and not is_candidate[i]:  # marked (written out: see CANDIDATES)
                     is_candidate[i] = True
                     candidates[counters[CANDIDATES]] = i

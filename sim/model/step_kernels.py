@@ -297,9 +297,7 @@ def end_incident(book, cit, mech, scal_end, inst_i):
         cit[6],
         book[0],
         cit[0],
-        scal_end[2],
-        scal_end[3],
-        mech[5].shape[0] > 0,
+        (scal_end[2], scal_end[3], mech[5].shape[0] > 0),
     )
     if efficacy_changed:
         inst_i[EFFICACY_OK] = 0
