@@ -194,6 +194,12 @@ def test_play_steps_the_model_in_the_background_until_pause():
     time.sleep(0.3)
     stopped_at = session.model.steps
     assert stopped_at >= 5
+    # The page shows the step the model stopped at (a render on a loaded machine may take a
+    # moment: wait for it, up to 3 s, instead of a fixed sleep).
+    for _ in range(60):
+        if number(rc, "me-step") == stopped_at:
+            break
+        time.sleep(0.05)
     assert number(rc, "me-step") == stopped_at
     time.sleep(0.3)
     assert session.model.steps == stopped_at

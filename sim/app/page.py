@@ -168,11 +168,23 @@ def RunControls(
         session.spark()
         refresh()
 
+    def play_or_pause() -> None:
+        if not playing.value:
+            session.paused = False
+            playing.set(True)
+            return
+        # The play loop steps under this lock and asks session.paused first, so after it no
+        # step is left unshown. (No render inside the lock: a render's effects take it too.)
+        with session.lock:
+            session.paused = True
+        playing.set(False)
+        refresh()
+
     with solara.Row(style={"flex-wrap": "wrap"}, gap="6px"):
         solara.Button(
             "Pause" if playing.value else "Play",
             color="primary",
-            on_click=lambda: playing.set(not playing.value),
+            on_click=play_or_pause,
             classes=["me-play"],
         )
         solara.Button("Step", on_click=do_step, disabled=playing.value, classes=["me-step-btn"])
@@ -300,7 +312,9 @@ def ClassroomApp(
             gone_since = None
             started = time.perf_counter()
             budget = FAST_BUDGET if interval.value == 0 else 0.0
-            session.timed_frame(refresh_and_wait, budget)
+            session.timed_frame(
+                refresh_and_wait, budget, going=lambda: playing.value and not session.paused
+            )
             elapsed = time.perf_counter() - started
             time.sleep(max(interval.value / 1000 - elapsed, elapsed - budget, MIN_PAUSE))
 

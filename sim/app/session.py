@@ -115,6 +115,7 @@ class ClassroomSession:
         self.cpu_timings: list[float] = []
         self.pending_seed: int | None = None
         self.rendered_tick = 0  # set by the page after each render (ClassroomApp)
+        self.paused = False  # set by Pause under the lock; Play's loop stops stepping
         self._build(self.base, seed=None)
 
     # --- building ---------------------------------------------------------------------------
@@ -499,7 +500,12 @@ class ClassroomSession:
                 self.note += "; " + bunching_note(self.sizes * scale, at)
         return done
 
-    def timed_frame(self, redraw: Callable[[], Any], budget: float = 0.0) -> float:
+    def timed_frame(
+        self,
+        redraw: Callable[[], Any],
+        budget: float = 0.0,
+        going: Callable[[], bool] | None = None,
+    ) -> float:
         """Advance once (or for up to ``budget`` seconds) and run ``redraw``; return the time.
 
         With a ``budget`` (Play at delay 0) the model advances step after step for that long
@@ -508,11 +514,22 @@ class ClassroomSession:
         this thread's CPU time (``cpu_timings``, which other processes on a busy machine do
         not inflate) are kept for the last 200 frames, and the steps per second over the last
         few seconds (:attr:`steps_per_second`).
+
+        ``going`` (Play's "still playing?") is asked under the session's lock before every
+        step: Pause takes the same lock, so a step either happens before Pause (and Pause's
+        redraw shows it) or not at all. When it says no, nothing advances or redraws and 0.0
+        is returned.
         """
         start, cpu_start = time.perf_counter(), time.thread_time()
-        self.advance()
-        while time.perf_counter() - start < budget:
-            self.advance()
+        stepped = False
+        while not stepped or time.perf_counter() - start < budget:
+            with self.lock:
+                if going is not None and not going():
+                    break
+                self.advance()
+            stepped = True
+        if not stepped:
+            return 0.0
         redraw()
         seconds = time.perf_counter() - start
         self.timings.append(seconds)
