@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import socket
+import threading
 import time
 
 import ipyvuetify as v
@@ -739,3 +740,35 @@ def test_the_app_prepares_the_engine_before_it_serves_and_says_so_the_first_time
         assert calls == ["prepare", "serve"]
         err = capsys.readouterr().err
         assert ("compiling the simulation engine" in err) is not compiled, err
+
+
+def test_pause_and_play_again_at_once_leaves_one_play_loop():
+    # Pause, then Play at once: the first loop, still waiting out its frame, must not resume
+    # beside the new one (the model would then run at twice the chosen pace).
+    session = ClassroomSession(SCENARIOS / "classroom" / "granovetter.yaml")
+    rc = render(session)
+    stepping: list[int] = []
+    advance = session.advance
+
+    def advance_and_record() -> None:
+        stepping.append(threading.get_ident())
+        advance()
+
+    session.advance = advance_and_record
+    slider(rc, "Delay between steps").v_model = 200
+    button(rc, "Play").click()
+    for _ in range(100):
+        if stepping:
+            break
+        time.sleep(0.02)
+    button(rc, "Pause").click()
+    for _ in range(100):  # the label changes with the next render
+        if rc.find(v.Btn, children=["Play"]).widgets:
+            break
+        time.sleep(0.005)
+    button(rc, "Play").click()
+    time.sleep(1.5)
+    button(rc, "Pause").click()
+    again = stepping[1:]
+    assert again, "the second Play did not step"
+    assert len(set(again)) == 1, f"{len(set(again))} loops stepped after the second Play"

@@ -171,6 +171,7 @@ def RunControls(
     def play_or_pause() -> None:
         if not playing.value:
             session.paused = False
+            session.plays += 1  # a loop from an earlier Play, still waiting out a frame, stops
             playing.set(True)
             return
         # The play loop steps under this lock and asks session.paused first, so after it no
@@ -293,6 +294,13 @@ def ClassroomApp(
         while session.rendered_tick < target and playing.value and time.monotonic() < deadline:
             time.sleep(0.005)
 
+    # The press of Play this render belongs to: a loop started for an earlier press (or for
+    # the Pause after it, starting late) does not step beside the loop of the last press.
+    mine = session.plays
+
+    def going() -> bool:
+        return playing.value and not session.paused and session.plays == mine
+
     def play_loop() -> None:
         # Step, redraw, wait, repeat: a slow frame delays the next step instead of queueing
         # steps. The wait is at least as long as the frame took (and MIN_PAUSE), so the
@@ -300,7 +308,7 @@ def ClassroomApp(
         # by a click can finish without our changes; the loop stops when the tab is gone. At
         # delay 0 a frame advances the model for FAST_BUDGET seconds before one redraw.
         gone_since: float | None = None
-        while playing.value and not session.closed:
+        while going() and not session.closed:
             if page_gone(context):
                 # A reconnecting page is briefly "disconnected": wait before giving up.
                 gone_since = gone_since or time.monotonic()
@@ -312,9 +320,7 @@ def ClassroomApp(
             gone_since = None
             started = time.perf_counter()
             budget = FAST_BUDGET if interval.value == 0 else 0.0
-            session.timed_frame(
-                refresh_and_wait, budget, going=lambda: playing.value and not session.paused
-            )
+            session.timed_frame(refresh_and_wait, budget, going=going)
             elapsed = time.perf_counter() - started
             time.sleep(max(interval.value / 1000 - elapsed, elapsed - budget, MIN_PAUSE))
 

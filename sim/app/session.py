@@ -116,6 +116,7 @@ class ClassroomSession:
         self.pending_seed: int | None = None
         self.rendered_tick = 0  # set by the page after each render (ClassroomApp)
         self.paused = False  # set by Pause under the lock; Play's loop stops stepping
+        self.plays = 0  # presses of Play: a loop steps only while its press is the last one
         self._build(self.base, seed=None)
 
     # --- building ---------------------------------------------------------------------------
