@@ -47,6 +47,14 @@ def number(rc, cls: str) -> int:
     return int(re.search(r"\d[\d,]*", text(rc, cls)).group(0).replace(",", ""))
 
 
+def wait_for(condition, seconds: float = 3.0) -> None:
+    """Poll ``condition`` until it holds or ``seconds`` pass (a render on a loaded machine
+    may take a moment); the caller asserts."""
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
 def button(rc, label: str):
     return rc.find(v.Btn, children=[label]).widget
 
@@ -195,12 +203,8 @@ def test_play_steps_the_model_in_the_background_until_pause():
     time.sleep(0.3)
     stopped_at = session.model.steps
     assert stopped_at >= 5
-    # The page shows the step the model stopped at (a render on a loaded machine may take a
-    # moment: wait for it, up to 3 s, instead of a fixed sleep).
-    for _ in range(60):
-        if number(rc, "me-step") == stopped_at:
-            break
-        time.sleep(0.05)
+    # The page shows the step the model stopped at.
+    wait_for(lambda: number(rc, "me-step") == stopped_at)
     assert number(rc, "me-step") == stopped_at
     time.sleep(0.3)
     assert session.model.steps == stopped_at
@@ -757,15 +761,9 @@ def test_pause_and_play_again_at_once_leaves_one_play_loop():
     session.advance = advance_and_record
     slider(rc, "Delay between steps").v_model = 200
     button(rc, "Play").click()
-    for _ in range(100):
-        if stepping:
-            break
-        time.sleep(0.02)
+    wait_for(lambda: bool(stepping))
     button(rc, "Pause").click()
-    for _ in range(100):  # the label changes with the next render
-        if rc.find(v.Btn, children=["Play"]).widgets:
-            break
-        time.sleep(0.005)
+    wait_for(lambda: bool(rc.find(v.Btn, children=["Play"]).widgets))  # the next render
     button(rc, "Play").click()
     time.sleep(1.5)
     button(rc, "Pause").click()

@@ -169,17 +169,15 @@ def RunControls(
         refresh()
 
     def play_or_pause() -> None:
-        if not playing.value:
-            session.paused = False
-            session.plays += 1  # a loop from an earlier Play, still waiting out a frame, stops
-            playing.set(True)
-            return
-        # The play loop steps under this lock and asks session.paused first, so after it no
-        # step is left unshown. (No render inside the lock: a render's effects take it too.)
+        # Each press ends every play loop before it (session.presses); the loops step under
+        # the session's lock and ask first, so after Pause no step is left unshown. (No render
+        # inside the lock: a render's effects take it too.)
+        pausing = playing.value
         with session.lock:
-            session.paused = True
-        playing.set(False)
-        refresh()
+            session.presses += 1
+        playing.set(not pausing)
+        if pausing:
+            refresh()
 
     with solara.Row(style={"flex-wrap": "wrap"}, gap="6px"):
         solara.Button(
@@ -294,12 +292,12 @@ def ClassroomApp(
         while session.rendered_tick < target and playing.value and time.monotonic() < deadline:
             time.sleep(0.005)
 
-    # The press of Play this render belongs to: a loop started for an earlier press (or for
-    # the Pause after it, starting late) does not step beside the loop of the last press.
-    mine = session.plays
+    # The press this render belongs to: a loop started for an earlier press (or for the Pause
+    # after it, starting late) does not step beside the loop of the last Play.
+    mine = session.presses
 
     def going() -> bool:
-        return playing.value and not session.paused and session.plays == mine
+        return playing.value and session.presses == mine
 
     def play_loop() -> None:
         # Step, redraw, wait, repeat: a slow frame delays the next step instead of queueing

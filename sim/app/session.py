@@ -115,8 +115,7 @@ class ClassroomSession:
         self.cpu_timings: list[float] = []
         self.pending_seed: int | None = None
         self.rendered_tick = 0  # set by the page after each render (ClassroomApp)
-        self.paused = False  # set by Pause under the lock; Play's loop stops stepping
-        self.plays = 0  # presses of Play: a loop steps only while its press is the last one
+        self.presses = 0  # of Play and Pause: a play loop steps only while its press is the last
         self._build(self.base, seed=None)
 
     # --- building ---------------------------------------------------------------------------

@@ -611,18 +611,12 @@ class FrontierState:
         """The end of an incident: efficacy lost by the engaged and unanswered, trust memory."""
         self.sync(m)
         if m.efficacy_unheard > 0 or m.trust_recovery > 0:
-            sk.end_incident(self.book, self.cit, self._mech(m), self._end_scalars(m), self.inst_i)
+            mech, scal, scal_end = self._mech(m), self._scalars(m), self._end_scalars(m)
+            sk.end_incident(self.book, self.cit, mech, self.chan, scal, scal_end, self.inst_i)
 
-    def _end_scalars(self, m: WorldState) -> tuple[float, float, float, float]:
-        """The end of an incident's scalars: efficacy lost unheard, trust recovery, γ and the
-        lowest effective cost (:func:`sim.model.kernels.out_of_reach`)."""
-        lowest = kernels.lowest_cost(self.chan[0], float(m.max_discount), bool(m.organising_active))
-        return (
-            float(m.efficacy_unheard),
-            float(m.trust_recovery),
-            float(m.grievance_weight),
-            float(lowest),
-        )
+    def _end_scalars(self, m: WorldState) -> tuple[float, float]:
+        """The end of an incident's scalars: efficacy lost unheard, trust recovery."""
+        return (float(m.efficacy_unheard), float(m.trust_recovery))
 
     def mean_grievance(self, m: WorldState) -> float:
         """Mean of H(1 - T) (numpy's pairwise sum, kept up to date from partial sums)."""

@@ -16,7 +16,7 @@ import numpy as np
 
 from sim.model import kernels, rules
 
-__all__ = ["ACTION_CODES", "institution_move", "push_factor"]
+__all__ = ["ACTION_CODES", "institution_move", "push_factor", "reach_of"]
 
 # Policy actions as codes (the order of sim.model.schema.Action) and the bit of each in a mask.
 IGNORE, BROADCAST, RESPOND, CONCEDE, SUPPRESS, COMMIT = range(6)
@@ -49,6 +49,14 @@ SIGNAL, CUMULATIVE, SEVERITY, BUILT_MULTIPLIER, LEGITIMACY, GRIEVANCE, PUSH, EFF
 DELTAS, EDELTAS = 3, 4
 # Slots of the mechanisms' scalars in ``scal``.
 EFFICACY_ANSWERED, EFFICACY_OBSERVED, SCALE, EFFICACY_IN_USE = 8, 9, 10, 11
+
+
+@numba.njit(cache=True, inline="always")
+def reach_of(scal, chan, mech):
+    """What :func:`sim.model.kernels.out_of_reach` reads besides a citizen's own state, from
+    the state tuples: (γ, :func:`sim.model.kernels.lowest_cost`, escalation by example)."""
+    lowest = kernels.lowest_cost(chan[0], scal[2], scal[3] > 0)
+    return (scal[0], lowest, mech[5].shape[0] > 0)
 
 
 @numba.njit(cache=True)
@@ -358,7 +366,7 @@ def institution_move(graph, cit, book, mech, chan, scal, inst_f, inst_i, kinds, 
             channel,
             book[0],
             cit[0],
-            (scal[0], kernels.lowest_cost(chan[0], scal[2], scal[3] > 0), mech[5].shape[0] > 0),
+            reach_of(scal, chan, mech),
         )
     elif counters[DELTAS]:
         changed = kernels.trust_commit(

@@ -101,7 +101,7 @@ def relax_series(
         rows_float[done, 1] = sk.legitimacy(cit, book, inst_f, inst_i)
         done += 1
         if scal_end[0] > 0 or scal_end[1] > 0:
-            sk.end_incident(book, cit, mech, scal_end, inst_i)
+            sk.end_incident(book, cit, mech, chan, scal, scal_end, inst_i)
         reached[:] = False  # as Python does: each incident reaches its commitments afresh
         sk.disengage_all(graph, cit, book, chan, mech, newly)  # as Python does
         pending[0] = -1

@@ -49,6 +49,7 @@ from sim.model.institution_kernels import (
     SIGNAL,
     institution_move,
     push_factor,
+    reach_of,
 )
 from sim.model.pairwise import tree_mean
 
@@ -277,10 +278,9 @@ def mean_efficacy(mech, book, inst_f, inst_i):
 
 
 @numba.njit(cache=True)
-def end_incident(book, cit, mech, scal_end, inst_i):
+def end_incident(book, cit, mech, chan, scal, scal_end, inst_i):
     """The end of an incident (:func:`sim.model.kernels.end_incident`), caches kept right.
-    ``scal_end``: (efficacy lost unheard, trust recovery, γ, the lowest cost: see
-    :func:`sim.model.kernels.out_of_reach`)."""
+    ``scal_end``: (efficacy lost unheard, trust recovery)."""
     efficacy_changed, trust_changed = kernels.end_incident(
         book[7],
         book[16],
@@ -297,7 +297,7 @@ def end_incident(book, cit, mech, scal_end, inst_i):
         cit[6],
         book[0],
         cit[0],
-        (scal_end[2], scal_end[3], mech[5].shape[0] > 0),
+        reach_of(scal, chan, mech),
     )
     if efficacy_changed:
         inst_i[EFFICACY_OK] = 0
