@@ -120,14 +120,14 @@ def test_compiled_reads_numba_cache_dir_without_importing_numba(tmp_path, monkey
 WARM_UP_CHECK = r"""
 import glob, json
 import numba
-from sim.model import kernels, pairwise, replay, series_kernels, step_kernels, warmup
+from sim.model import kernels, pairwise, replay, rows, series_kernels, step_kernels, warmup
 from sim.model.runner import run
 from sim.model.scenario import load_scenario
 from sim.app.session import ClassroomSession
 
 def signatures():
     held = {}
-    for module in (kernels, pairwise, replay, series_kernels, step_kernels):
+    for module in (kernels, pairwise, replay, rows, series_kernels, step_kernels):
         for name, value in vars(module).items():
             if isinstance(value, numba.core.registry.CPUDispatcher):
                 held[f"{module.__name__}.{name}"] = len(value.signatures)

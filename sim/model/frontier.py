@@ -46,7 +46,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.model import institution_kernels as ik
-from sim.model import kernels, pairwise, rules, series_kernels
+from sim.model import kernels, pairwise, rows, rules, series_kernels
 from sim.model import step_kernels as sk
 from sim.model.schema import Action, Broadcast, Commit, Concede, Ignore, Respond, Suppress
 from sim.model.state import StepDraws, WorldState
@@ -133,6 +133,11 @@ class FrontierState:
     Built from the model on first use and rebuilt when the model's arrays or live parameters
     were changed from outside (see the module docstring).
     """
+
+    # The world size from which a step that moves many citizens pulls (rows.pull_weights);
+    # tests lower it to check that pulling and pushing give the same results.
+    pull_from: int = rows.PULL_MIN_CITIZENS
+    pull_share: int = rows.PULL_SHARE
 
     def __init__(self, model: WorldState) -> None:
         n = model.n
@@ -262,6 +267,8 @@ class FrontierState:
             integral,
             # Without activists every influence is 1: the kernels need not read them.
             bool(np.any(m.is_activist) or np.any(influence != 1.0)),
+            # Large worlds sum many citizens' weights again row by row (rows.pull_weights).
+            self.pull_share if m.n >= self.pull_from else 0,
         )
         self.cit = (
             m.threshold,
@@ -411,6 +418,7 @@ class FrontierState:
             graph[4],
             graph[6],
             graph[7],
+            graph[8],
             m.channel,
             self.proposal,
             m.channel_counts,

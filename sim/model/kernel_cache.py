@@ -2,7 +2,7 @@
 
 numba caches a compiled function (``cache=True``) under a key that checks only the source file
 that defines it (numba 0.68: a SHA-256 of that file's contents; older versions: its
-modification time and size). The kernels of :mod:`sim.model.kernels`,
+modification time and size). The kernels of :mod:`sim.model.kernels`, :mod:`sim.model.rows`,
 :mod:`sim.model.institution_kernels`, :mod:`sim.model.step_kernels` and
 :mod:`sim.model.series_kernels` compile in the rules of
 :mod:`sim.model.rules` and each other's functions: after an edit of ``rules.py`` (or of
@@ -43,7 +43,13 @@ __all__ = [
 
 HERE = Path(__file__).resolve().parent
 # Files whose compiled functions compile in code from other files.
-KERNEL_FILES = ("kernels.py", "institution_kernels.py", "step_kernels.py", "series_kernels.py")
+KERNEL_FILES = (
+    "kernels.py",
+    "rows.py",
+    "institution_kernels.py",
+    "step_kernels.py",
+    "series_kernels.py",
+)
 # Every source the compiled kernels are built from.
 SOURCES = ("rules.py", "pairwise.py", *KERNEL_FILES)
 # The hash of SOURCES that the kernel entries of a cache folder were compiled from.

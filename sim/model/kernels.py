@@ -46,10 +46,13 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from sim.model import kernel_cache, pairwise, rules
+from sim.model import kernel_cache, pairwise, rows, rules
 
 # Before any kernel is defined: numba reads each kernel file's stamp when it is decorated.
 kernel_cache.refresh()
+
+full_sums = rows.full_sums  # re-exported: the frontier's Python layer builds its state with them
+rung_sums = rows.rung_sums
 
 __all__ = [
     "decide",
@@ -134,46 +137,6 @@ def lowest_cost(costs, max_discount, organising_active):
     cheapest = costs.min() if costs.size else np.inf
     discount = max_discount if organising_active else 0.0
     return -np.inf if cheapest < 0.0 else rules.effective_cost(cheapest, 1.0, discount)
-
-
-@numba.njit(cache=True)
-def full_sums(indptr, indices, influence, is_activist, channel, ew, ea):
-    """Engaged weight and engaged activist neighbours of everyone, from scratch (O(edges))."""
-    n = indptr.size - 1
-    for i in range(n):
-        ew[i], ea[i] = _row_sums(i, indptr, indices, influence, is_activist, channel)
-
-
-@numba.njit(cache=True, inline="always")
-def _row_sums(i, indptr, indices, influence, is_activist, channel):
-    weight = 0.0
-    activists = 0.0
-    for jj in range(indptr[i], indptr[i + 1]):
-        j = indices[jj]
-        if channel[j] > 0:
-            weight += influence[j]
-            if is_activist[j]:
-                activists += 1.0
-    return weight, activists
-
-
-@numba.njit(cache=True)
-def rung_sums(indptr, indices, influence, channel, ewr):
-    """Per-channel engaged weights ``ewr`` of everyone, from scratch (escalation by example)."""
-    n = indptr.size - 1
-    for i in range(n):
-        _rung_row(i, indptr, indices, influence, channel, ewr)
-
-
-@numba.njit(cache=True, inline="always")
-def _rung_row(i, indptr, indices, influence, channel, ewr):
-    for k in range(1, ewr.shape[0]):
-        weight = 0.0
-        for jj in range(indptr[i], indptr[i + 1]):
-            j = indices[jj]
-            if rules.counts_toward(channel[j], k + 1, True):
-                weight += influence[j]
-        ewr[k, i] = weight
 
 
 @numba.njit(cache=True)
@@ -328,6 +291,7 @@ def set_channels(
     is_activist,
     integral,
     weighted,
+    pull_share,
     channel,
     proposal,
     counts,
@@ -364,6 +328,10 @@ def set_channels(
     see the module docstring); a citizen leaving that channel has its row summed again at the
     end, once every channel of this call is set. With whole-number influences, a citizen whose
     weights leave zero is listed in ``nonzero`` (for :func:`disengage_all`).
+    When the citizens starting or stopping reach more than 1 / ``pull_share`` of the
+    adjacency's entries (whole-number influences, no per-channel weights; ``pull_share`` 0:
+    never), their neighbours are not walked: every row is summed again after the loop
+    (:func:`sim.model.rows.pull_weights`, the same sums and bookkeeping).
     Returns (joined or escalated, changed, newly engaged count); ``newly`` receives the newly
     engaged.
     """
@@ -371,6 +339,16 @@ def set_channels(
     changed = 0
     n_newly = 0
     top = counts.size - 1
+    # Many citizens starting or stopping at once in a large world: their neighbours' weights
+    # are summed again row by row after the loop instead (rows.pull_weights).
+    pull = False
+    if pull_share > 0 and integral and ewr.shape[0] == 0:
+        reach = 0
+        for p in range(idx.size):
+            i = idx[p]
+            if (channel[i] == 0) != ((values[i] if by_citizen else values[p]) == 0):
+                reach += indptr[i + 1] - indptr[i]
+        pull = reach * pull_share > indices.size
     for p in range(idx.size):
         i = idx[p]
         new = values[i] if by_citizen else values[p]
@@ -416,6 +394,8 @@ def set_channels(
                 counters[CANDIDATES] += 1
             sign = -1.0
         rising = new > old
+        if pull:
+            continue
         if integral and status and ewr.shape[0] == 0:
             # The common case in its own tight loops: weights updated in place, no per-channel
             # weights; without activists every influence is 1 and no activist count changes.
@@ -475,11 +455,31 @@ def set_channels(
                 is_stale[j] = True
                 stale[counters[STALE]] = j
                 counters[STALE] += 1
+    if pull:
+        rows.pull_weights(
+            indptr,
+            indices,
+            influence,
+            is_activist,
+            weighted,
+            channel,
+            top,
+            ew,
+            ea,
+            is_stale,
+            is_candidate,
+            candidates,
+            counters,
+            CANDIDATES,
+            nonzero,
+            is_nonzero,
+            NONZERO,
+        )
     for p in range(counters[STALE]):
         j = stale[p]
         is_stale[j] = False
-        ew[j], ea[j] = _row_sums(j, indptr, indices, influence, is_activist, channel)
-        _rung_row(j, indptr, indices, influence, channel, ewr)
+        ew[j], ea[j] = rows.row_sums(j, indptr, indices, influence, is_activist, channel)
+        rows.rung_row(j, indptr, indices, influence, channel, ewr)
         if integral and not is_nonzero[j] and (ew[j] != 0.0 or ea[j] != 0.0):
             is_nonzero[j] = True
             nonzero[counters[NONZERO]] = j

@@ -80,6 +80,7 @@ def set_channels_in(idx, values, graph, cit, book, chan, mech, newly, by_citizen
         graph[4],
         graph[6],
         graph[7],
+        graph[8],
         cit[6],
         book[9],
         chan[3],
@@ -136,7 +137,7 @@ def citizens_move(
     graph, cit, book, mech, chan, scal, inst_f, inst_i, kinds, params, sparks, fatigue_draw
 ):
     """Rules 1-5 for the candidates, the sparked and the engaged; commits the channels."""
-    indptr, indices, _, _, _, neighbour_weight, _, _ = graph
+    indptr, indices, _, _, _, neighbour_weight, _, _, _ = graph
     threshold, _, _, online, _, cheapest_open, channel, steps_engaged, _, _ = cit
     ew, ea, grievance = book[0], book[1], book[2]
     is_candidate, candidates, engaged = book[5], book[6], book[7]
