@@ -393,9 +393,9 @@ def set_channels(
                 candidates[counters[CANDIDATES]] = i
                 counters[CANDIDATES] += 1
             sign = -1.0
-        rising = new > old
         if pull:
-            continue
+            continue  # neighbours' weights summed again after the loop
+        rising = new > old
         if integral and status and ewr.shape[0] == 0:
             # The common case in its own tight loops: weights updated in place, no per-channel
             # weights; without activists every influence is 1 and no activist count changes.
